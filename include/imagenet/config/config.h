@@ -1,0 +1,148 @@
+// The one typed configuration of a run. In-class defaults are the documented defaults
+// (docs/CONFIG.md is generated from the key table in src/config/config_keys.cpp). A Config is
+// built once by load_config (defaults, then the YAML file, then command-line flags, then
+// --set key=value), validated, and passed by const reference from then on.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace imagenet {
+
+enum class Precision { kFloat32, kFloat16Mixed, kBFloat16Mixed };
+enum class Accelerator { kAuto, kCpu, kCuda };
+enum class LrScheduler { kCosine, kConstant };
+enum class LrScaling { kLinear, kNone };
+enum class ClipAlgorithm { kNorm, kValue };
+/// A setting that can be forced on or off, or left to the device (auto).
+enum class Switch { kAuto, kOn, kOff };
+
+/// Lightning's limit_*_batches: a float is a fraction of the epoch (1.0 = all), an integer a
+/// number of batches.
+struct BatchLimit {
+  bool is_fraction = true;
+  double value = 1.0;
+
+  /// How many of `available` batches to run.
+  int64_t apply(int64_t available) const;
+};
+
+struct ModelConfig {
+  std::string arch = "resnet50";
+  /// 0: every class found in train/. N: a reproducible subset of N classes (subset_seed).
+  int num_classes = 0;
+  int64_t subset_seed = 42;
+  bool zero_init_residual = false;
+  /// auto: on for CUDA (tensor cores want NHWC), off on CPU (slower there).
+  Switch channels_last = Switch::kAuto;
+  bool compile_model = false;
+};
+
+struct DataConfig {
+  std::string data_root;
+  int img_size = 224;
+  /// 0: same as img_size.
+  int val_img_size = 0;
+  /// Validation resizes the shorter side to val_img_size / val_crop_ratio, then center-crops.
+  double val_crop_ratio = 0.875;
+  std::array<double, 2> crop_scale{0.08, 1.0};
+  std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};
+  double hflip_prob = 0.5;
+  int num_workers = 8;
+  int prefetch_factor = 2;
+  bool pin_memory = true;
+  bool persistent_workers = true;
+  /// 0: batch_size.
+  int val_batch_size = 0;
+  BatchLimit limit_train_batches;
+  BatchLimit limit_val_batches;
+  double max_bad_samples_fraction = 0.001;
+};
+
+struct OptimConfig {
+  std::string optimizer = "sgd";
+  /// Base learning rate for a total batch of 256 (scaled by lr_scaling).
+  double lr = 0.1;
+  LrScaling lr_scaling = LrScaling::kLinear;
+  LrScheduler lr_scheduler = LrScheduler::kCosine;
+  double lr_min = 0.0;
+  double warmup_epochs = 0.0;
+  double warmup_start_factor = 0.01;
+  double momentum = 0.9;
+  bool nesterov = false;
+  double weight_decay = 1e-4;
+  bool weight_decay_norm_bias = true;
+  double gradient_clip_val = 0.0;
+  ClipAlgorithm gradient_clip_algorithm = ClipAlgorithm::kNorm;
+  double label_smoothing = 0.0;
+};
+
+struct MixConfig {
+  double mixup_alpha = 0.0;
+  double cutmix_alpha = 0.0;
+  /// Probability that a batch is mixed at all (when either alpha > 0).
+  double mixup_prob = 1.0;
+  /// Probability of CutMix rather than Mixup when both are on.
+  double mixup_switch_prob = 0.5;
+};
+
+struct TrainConfig {
+  int epochs = 90;
+  int batch_size = 256;
+  Precision precision = Precision::kFloat32;
+  Accelerator accelerator = Accelerator::kAuto;
+  int64_t seed = 42;
+  /// 0: all cores for the CPU's intra-op threads.
+  int cpu_threads = 0;
+  /// End this invocation after this many epochs (the schedule still spans `epochs`).
+  int stop_after_epochs = 0;
+  bool cudnn_benchmark = true;
+  bool tf32 = true;
+  bool detect_anomaly = false;
+};
+
+struct DistConfig {
+  /// Processes (GPUs) per node; 0 means "auto" (every visible GPU, or 1 on CPU).
+  int devices = 1;
+  int num_nodes = 1;
+  std::string strategy = "auto";
+  bool sync_batchnorm = false;
+};
+
+struct OutputConfig {
+  std::string output_dir = ".";
+  std::string name;
+  int save_top_k = 3;
+  int log_every_n_steps = 50;
+  bool use_wandb = false;
+  std::string wandb_project;
+  std::string wandb_name;
+};
+
+struct Config {
+  ModelConfig model;
+  DataConfig data;
+  OptimConfig optim;
+  MixConfig mix;
+  TrainConfig train;
+  DistConfig dist;
+  OutputConfig output;
+
+  /// Where each key that was set came from ("configs/x.yaml:12", "--lr", "--set"): errors
+  /// found after loading still point at the line to change.
+  std::map<std::string, std::string> origins;
+
+  /// The origin of `key` for messages, or "the default" when nobody set it.
+  std::string origin_of(const std::string& key) const;
+};
+
+std::string to_string(Precision value);
+std::string to_string(Accelerator value);
+std::string to_string(LrScheduler value);
+std::string to_string(LrScaling value);
+std::string to_string(ClipAlgorithm value);
+std::string to_string(Switch value);
+
+}  // namespace imagenet

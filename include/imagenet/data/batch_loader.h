@@ -1,0 +1,151 @@
+// The batch loader: worker threads that read, decode and augment images straight into a ring
+// of uint8 NHWC batch buffers, prefetch_batches ahead of the training step. Every sample's
+// randomness is seeded by (seed, epoch, dataset index), so the batches are the same whatever
+// the number of threads and whichever thread takes which image.
+#pragma once
+
+#include <array>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "imagenet/data/image_folder.h"
+#include "imagenet/data/sampler.h"
+
+namespace imagenet {
+
+class ImageDecoder;
+struct DecodedImage;
+
+/// What happens to one image between its file and its slot in the batch.
+struct SampleTransform {
+  /// true: RandomResizedCrop + random horizontal flip (training); false: resize + center crop.
+  bool random_crop = true;
+  int size = 224;
+  std::array<double, 2> crop_scale{0.08, 1.0};
+  std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};
+  double hflip_prob = 0.5;
+  double val_crop_ratio = 0.875;
+};
+
+/// Allocates batch buffers; empty functions mean plain heap memory. The trainer passes
+/// page-locked memory when batches are copied to a GPU.
+struct BufferAllocator {
+  std::function<void*(size_t)> allocate;
+  std::function<void(void*)> release;
+};
+
+struct LoaderOptions {
+  std::string name = "train";  ///< used in messages
+  int batch_size = 256;
+  int num_workers = 4;
+  /// Batches prepared ahead of the one being consumed; the ring holds prefetch_batches + 1.
+  int prefetch_batches = 2;
+  SamplerOptions sampler;
+  SampleTransform transform;
+  /// Batches per epoch at most (0: all).
+  int64_t max_batches = 0;
+  /// Stop with an error when more than this fraction of an epoch's images are unreadable.
+  double max_bad_fraction = 0.001;
+  BufferAllocator allocator;
+};
+
+/// One batch, valid until its shared_ptr is released (the loader then reuses the memory).
+struct Batch {
+  int64_t epoch = 0;
+  int64_t index = 0;  ///< batch number within the epoch
+  int size = 0;       ///< images in this batch (the last validation batch may be short)
+  int height = 0;
+  int width = 0;
+  uint8_t* images = nullptr;        ///< [size, height, width, 3] uint8 RGB (NHWC, packed)
+  const int64_t* labels = nullptr;  ///< [size]
+};
+
+struct LoaderEpochStats {
+  int64_t samples = 0;      ///< images loaded so far this epoch (substitutes included)
+  int64_t bad_samples = 0;  ///< unreadable images replaced by others
+  std::vector<std::string> bad_examples;  ///< "path: reason" of the first few
+};
+
+/// Batches per epoch of a dataset of `dataset_size` images on this rank, before max_batches.
+int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options);
+
+class BatchLoader {
+ public:
+  BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options);
+  /// Stops the threads. Every Batch handed out must have been released before.
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  /// Batches per epoch on this rank (after drop_last and max_batches).
+  int64_t num_batches() const { return num_batches_; }
+  /// Images per epoch on this rank (after drop_last and max_batches).
+  int64_t samples_per_epoch() const;
+  const DatasetIndex& index() const { return *index_; }
+
+  /// Starts loading `epoch` at batch `first_batch` (resuming mid-epoch). Whatever of the
+  /// previous epoch was not consumed is dropped. No Batch may be outstanding.
+  void start_epoch(int64_t epoch, int64_t first_batch = 0);
+
+  /// The next batch of the epoch, in order, or nullptr after the last one. Blocks until it is
+  /// ready. Rethrows a worker's failure; unreadable images are replaced, not thrown.
+  std::shared_ptr<const Batch> next();
+
+  LoaderEpochStats epoch_stats() const;
+
+ private:
+  struct Slot {
+    uint8_t* images = nullptr;
+    std::vector<int64_t> labels;
+    int filled = 0;
+    bool released = false;
+  };
+  struct Task {
+    int64_t position = 0;  ///< position in this epoch's order
+    int64_t generation = 0;
+  };
+
+  void worker_main();
+  bool has_task_locked() const;
+  void load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
+                 DecodedImage& decoded);
+  void load_sample(int64_t dataset_index, int64_t epoch, ImageDecoder& decoder,
+                   std::vector<uint8_t>& file, DecodedImage& decoded, uint8_t* dst);
+  void record_bad_sample(int64_t dataset_index, const std::string& reason);
+  void release(int64_t batch_index);
+  int batch_size_of(int64_t batch) const;
+
+  std::shared_ptr<const DatasetIndex> index_;
+  LoaderOptions options_;
+  size_t batch_bytes_ = 0;
+  int64_t num_batches_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable work_cv_;   // workers wait for tasks
+  std::condition_variable ready_cv_;  // the consumer waits for a full batch
+  std::condition_variable idle_cv_;   // start_epoch waits for in-flight tasks
+  std::vector<Slot> slots_;
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;
+  bool active_ = false;
+  int64_t generation_ = 0;
+  int64_t epoch_ = 0;
+  std::vector<int64_t> order_;  // this epoch's dataset indices on this rank
+  int64_t end_position_ = 0;    // positions [0, end) are loaded this epoch
+  int64_t next_position_ = 0;   // next position a worker takes
+  int64_t window_start_ = 0;    // oldest batch not yet released
+  int64_t next_batch_ = 0;      // next batch next() hands out
+  int in_flight_ = 0;
+  int outstanding_ = 0;  // batches handed out and not released
+  std::exception_ptr error_;
+  LoaderEpochStats stats_;
+};
+
+}  // namespace imagenet

@@ -1,0 +1,39 @@
+// The dataset index of an ImageFolder tree (root/<split>/<class>/<image>): class names sorted
+// as torchvision sorts them, the optional class subset, and every image with its label.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace imagenet {
+
+struct Sample {
+  std::string path;  ///< full path of the image file
+  int64_t label = 0;
+};
+
+struct DatasetIndex {
+  std::string split_dir;             ///< e.g. /data/imagenet/train
+  std::vector<std::string> classes;  ///< class folder names; label i is classes[i]
+  std::vector<Sample> samples;       ///< sorted by label, then by file name
+};
+
+/// True for .jpg/.jpeg/.png in any letter case (the extensions ImageFolder reads here).
+bool is_image_file_name(const std::string& name);
+
+/// Class folder names directly under `split_dir`, sorted by name (torchvision's order).
+/// Throws UsageError when the folder is missing or holds no class folders.
+std::vector<std::string> list_class_folders(const std::string& split_dir);
+
+/// `count` classes picked reproducibly from `all` with `seed`, returned sorted by name;
+/// count 0 (or count == all.size()) returns `all`. Throws UsageError when count > all.size().
+std::vector<std::string> select_classes(const std::vector<std::string>& all, int count,
+                                        int64_t seed);
+
+/// Lists the images of `classes` under `split_dir`; label i is classes[i].
+/// Throws UsageError naming the folder when a class folder is missing or has no images.
+DatasetIndex scan_image_folder(const std::string& split_dir,
+                               const std::vector<std::string>& classes);
+
+}  // namespace imagenet

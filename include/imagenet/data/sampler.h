@@ -1,0 +1,27 @@
+// Which dataset indices a rank reads in an epoch, and in what order: a pure function of
+// (dataset size, seed, epoch, rank, world size), so a run resumed mid-epoch reads the rest of
+// the same order, and the order does not depend on the number of loader threads.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace imagenet {
+
+struct SamplerOptions {
+  bool shuffle = true;
+  /// true: drop the tail so every rank gets floor(n / world) samples; false: pad with samples
+  /// from the start of the order so every rank gets ceil(n / world), as PyTorch's
+  /// DistributedSampler does.
+  bool drop_last = false;
+  uint64_t seed = 0;
+  int rank = 0;
+  int world_size = 1;
+};
+
+/// The dataset indices of `rank` for `epoch`. Shuffling uses a permutation seeded by
+/// (seed, epoch); rank r takes positions r, r + world, r + 2 world, ... of it.
+std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
+                                   const SamplerOptions& options);
+
+}  // namespace imagenet

@@ -1,0 +1,78 @@
+// ResNet-18/34/50/101/152 as torchvision builds them (v1.5: stride in the 3x3 convolution),
+// with torchvision's parameter names (conv1, bn1, layer1.0.conv1.weight, ..., fc) and
+// initialization, so state dicts map one to one in both directions.
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/nn/modules/container/sequential.h>
+#include <torch/nn/modules/conv.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <string>
+#include <vector>
+
+namespace imagenet {
+
+struct ResNetOptions {
+  std::string arch = "resnet50";
+  int64_t num_classes = 1000;
+  /// Zero the last BatchNorm weight of every residual block (torchvision's option).
+  bool zero_init_residual = false;
+};
+
+/// Two 3x3 convolutions (ResNet-18/34).
+class BasicBlockImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 1;
+  BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride);
+  torch::Tensor forward(torch::Tensor x);
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(BasicBlock);
+
+/// 1x1, 3x3 (with the stride), 1x1 convolutions (ResNet-50/101/152).
+class BottleneckImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kExpansion = 4;
+  BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride);
+  torch::Tensor forward(torch::Tensor x);
+
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::Sequential downsample{nullptr};
+};
+TORCH_MODULE(Bottleneck);
+
+class ResNetImpl : public torch::nn::Module {
+ public:
+  explicit ResNetImpl(const ResNetOptions& options);
+  /// x: [N, 3, H, W] float (any memory format) -> logits [N, num_classes].
+  torch::Tensor forward(torch::Tensor x);
+
+  const ResNetOptions& options() const { return options_; }
+
+ private:
+  torch::nn::Sequential make_layer(bool bottleneck, int64_t planes, int64_t blocks, int64_t stride);
+  void initialize(bool bottleneck);
+
+  ResNetOptions options_;
+  int64_t in_planes_ = 64;
+  torch::nn::Conv2d conv1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
+  torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
+  torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(ResNet);
+
+/// The architectures make_resnet knows.
+std::vector<std::string> resnet_architectures();
+
+/// Number of trainable parameters (25,557,032 for ResNet-50 at 1000 classes).
+int64_t count_parameters(const torch::nn::Module& module);
+
+}  // namespace imagenet

@@ -1,0 +1,28 @@
+// From the loader's uint8 NHWC batch to the model's input on the training device: copied as
+// uint8 (a quarter of the bytes of float), then converted and normalized with ImageNet's mean
+// and std on the device. Permuting NHWC to NCHW gives channels_last strides for free.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include "imagenet/data/batch_loader.h"
+
+namespace imagenet {
+
+/// ImageNet statistics, as torchvision's Normalize uses them.
+constexpr double kImageNetMean[3] = {0.485, 0.456, 0.406};
+constexpr double kImageNetStd[3] = {0.229, 0.224, 0.225};
+
+struct DeviceBatch {
+  at::Tensor images;  ///< [N, 3, H, W] float32, normalized; channels_last strides when asked
+  at::Tensor labels;  ///< [N] int64
+};
+
+/// Copies and normalizes `batch`; the result does not alias the loader's memory, so the batch
+/// can be released once this returns.
+DeviceBatch to_device_batch(const Batch& batch, c10::Device device, bool channels_last);
+
+/// Undoes the normalization: [N, 3, H, W] float -> [N, H, W, 3] uint8 (for pictures).
+at::Tensor denormalize_to_uint8(const at::Tensor& images);
+
+}  // namespace imagenet

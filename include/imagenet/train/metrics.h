@@ -1,0 +1,29 @@
+// Accuracy and loss bookkeeping. Sums stay on the training device (no host sync per step) and
+// are read when a line is logged; validation metrics are exact counts, so they reduce across
+// ranks without averaging averages.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace imagenet {
+
+/// Number of samples whose label is within the top 1 and top 5 predictions: int64 [2].
+at::Tensor topk_correct(const at::Tensor& logits, const at::Tensor& labels);
+
+/// Running sums of one epoch (training or validation).
+struct MetricSums {
+  at::Tensor loss_sum;           ///< float64 [1]: sum of per-sample losses
+  at::Tensor correct;            ///< int64 [2]: top-1 and top-5 hits
+  int64_t loss_samples = 0;      ///< samples in loss_sum
+  int64_t accuracy_samples = 0;  ///< samples counted in `correct` (unmixed batches only)
+
+  explicit MetricSums(c10::Device device);
+  void add_loss(const at::Tensor& mean_loss, int64_t samples);
+  void add_accuracy(const at::Tensor& logits, const at::Tensor& labels);
+
+  double mean_loss() const;  ///< NaN when empty
+  double acc1() const;       ///< fraction in [0, 1]; NaN when nothing was counted
+  double acc5() const;
+};
+
+}  // namespace imagenet

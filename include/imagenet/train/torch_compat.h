@@ -1,0 +1,28 @@
+// The few LibTorch calls whose spelling differs between Debian's 1.13 (CPU, CI) and the 2.x
+// in a CUDA wheel, each behind one small function. Everything version-specific lives here or
+// in src/distributed.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <c10/core/Device.h>
+
+#include <string>
+
+namespace imagenet::compat {
+
+bool autocast_enabled(c10::DeviceType device);
+at::ScalarType autocast_dtype(c10::DeviceType device);
+void set_autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype);
+
+/// True when this LibTorch was built with CUDA and a GPU is visible.
+bool cuda_available();
+int cuda_device_count();
+
+/// "LibTorch 2.11.0 with CUDA" or "LibTorch 1.13.0, CPU only".
+std::string build_description();
+/// "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3, 79 GiB)".
+std::string describe_device(const c10::Device& device);
+/// cuDNN autotuning and TF32 matrix maths (the legacy setters, which exist in 1.13 and 2.x).
+void configure_cuda_math(bool cudnn_benchmark, bool tf32);
+
+}  // namespace imagenet::compat

@@ -1,0 +1,24 @@
+// Entry point of `imagenet_train [train]`, declared without torch so the command line can
+// call it from a torch-free translation unit.
+#pragma once
+
+#include <string>
+
+#include "imagenet/config/config_loader.h"
+
+namespace imagenet {
+
+struct TrainCommand {
+  ConfigSources sources;
+  /// Checkpoint to resume from; empty for a fresh run.
+  std::string resume_path;
+  /// True when the command line chose the output folder (otherwise a resumed run writes next
+  /// to the checkpoint it resumes from).
+  bool output_dir_given = false;
+  bool verbose = false;
+};
+
+/// Trains; returns the process exit code. Throws UsageError / RuntimeError.
+int run_train_command(const TrainCommand& command);
+
+}  // namespace imagenet

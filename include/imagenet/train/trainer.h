@@ -1,0 +1,114 @@
+// The training loop: epochs of train steps, validation after each, metrics, checkpoints.
+// The step itself is Trainer::train_step, one screen from batch to metrics.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "imagenet/checkpoint/checkpoint.h"
+#include "imagenet/checkpoint/top_k.h"
+#include "imagenet/config/config.h"
+#include "imagenet/data/batch_loader.h"
+#include "imagenet/logging/metrics_csv.h"
+#include "imagenet/model/resnet.h"
+#include "imagenet/train/amp.h"
+#include "imagenet/train/metrics.h"
+#include "imagenet/train/plan.h"
+#include "imagenet/train/sgd.h"
+
+namespace imagenet {
+
+/// Who this process is and where it computes.
+struct RunContext {
+  c10::Device device = c10::Device(c10::kCPU);
+  int rank = 0;
+  int world_size = 1;
+  bool is_main() const { return rank == 0; }
+};
+
+/// The training and validation sets of a run.
+struct DataSplits {
+  std::shared_ptr<const DatasetIndex> train;
+  std::shared_ptr<const DatasetIndex> val;
+};
+
+/// Where the run writes: <output_dir>/{checkpoints/, logs/, metrics.csv, config.yaml}.
+struct RunPaths {
+  std::string output_dir;
+  std::string checkpoints_dir;
+  std::string metrics_csv;
+  std::string config_yaml;
+};
+RunPaths make_run_paths(const std::string& output_dir);
+
+/// Metrics of one finished epoch.
+struct EpochMetrics {
+  double train_loss = NAN, train_acc1 = NAN, train_acc5 = NAN;
+  double val_loss = NAN, val_acc1 = NAN, val_acc5 = NAN;
+  double lr = NAN;
+  double images_per_second = NAN;
+  double data_wait = NAN;  ///< share of the epoch's wall time spent waiting for batches
+  double seconds = NAN;
+  int64_t bad_samples = 0;
+};
+
+class Trainer {
+ public:
+  /// Builds the model (seeded by config.train.seed), the optimizer and the loaders.
+  /// `stop_signal` is polled after every step; non-zero means "save and stop".
+  Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
+          const std::atomic<int>* stop_signal = nullptr);
+  ~Trainer();
+
+  /// Continues from a checkpoint: weights, momentum, loss scale, progress, top-k table.
+  void restore(const CheckpointData& checkpoint, const std::string& checkpoint_path);
+
+  /// Trains to the end (or stop_after_epochs, or a stop signal). Returns the exit code:
+  /// 0, or 128 + signal when stopped by a signal (after saving last.ckpt).
+  int fit();
+
+  /// Evaluates the current weights on the validation set (loss, acc1, acc5).
+  EpochMetrics validate();
+
+  const TrainingPlan& plan() const { return plan_; }
+  const TrainingProgress& progress() const { return progress_; }
+  ResNet& model() { return model_; }
+
+ private:
+  enum class EpochEnd { kFinished, kStopped };
+
+  EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
+  void train_step(const Batch& batch, MetricSums& sums);
+  void clip_gradients();
+  void end_epoch(int64_t epoch, const EpochMetrics& metrics);
+  void save_last_checkpoint(const MetricSums* partial);
+  CheckpointData snapshot(const MetricSums* partial) const;
+  void check_loss_is_finite(double loss) const;
+
+  Config config_;
+  RunContext context_;
+  DataSplits data_;
+  RunPaths paths_;
+  const std::atomic<int>* stop_signal_;
+
+  ResNet model_{nullptr};
+  std::unique_ptr<Sgd> optimizer_;
+  std::unique_ptr<GradScaler> scaler_;
+  std::unique_ptr<BatchLoader> train_loader_;
+  std::unique_ptr<BatchLoader> val_loader_;
+  TrainingPlan plan_;
+  TrainingProgress progress_;
+  TopKCheckpoints top_k_;
+  std::unique_ptr<MetricsCsv> csv_;
+  bool channels_last_ = false;
+  std::string resumed_from_;
+  int64_t prefetched_epoch_ = -1;  // epoch the train loader already started (during validation)
+  at::Tensor last_loss_;           // loss of the latest step, on the device
+  std::vector<at::Tensor> pinned_buffers_;
+};
+
+}  // namespace imagenet

@@ -1,0 +1,31 @@
+// File-system helpers with errors that name the path. Writes that must survive a crash go
+// through write_file_atomic / commit_file_atomic (temporary file, fsync, rename, fsync dir).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace imagenet {
+
+/// Writes `content` so that a crash leaves either the old file or the complete new one.
+void write_file_atomic(const std::string& path, std::string_view content);
+
+/// Makes a finished temporary file durable and moves it over `final_path` atomically.
+void commit_file_atomic(const std::string& temporary_path, const std::string& final_path);
+
+/// A temporary name next to `path` (same directory, so rename stays atomic).
+std::string temporary_path_for(const std::string& path);
+
+/// Reads a whole file; throws RuntimeError naming the path on failure.
+std::string read_file(const std::string& path);
+
+/// mkdir -p; throws RuntimeError naming the path on failure.
+void ensure_directory(const std::string& path);
+
+bool path_exists(const std::string& path);
+bool is_directory(const std::string& path);
+
+/// Appends to a file and flushes it to disk (for metrics that must not be lost).
+void append_file_durable(const std::string& path, std::string_view content);
+
+}  // namespace imagenet

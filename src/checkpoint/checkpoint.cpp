@@ -1,0 +1,158 @@
+// Implements checkpoint/checkpoint.h with torch::pickle_save / pickle_load.
+#include "imagenet/checkpoint/checkpoint.h"
+
+#include <torch/serialize.h>
+
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+
+namespace imagenet {
+namespace {
+
+using GenericDict = c10::impl::GenericDict;
+constexpr int64_t kFormatVersion = 1;
+
+GenericDict new_dict() {
+  return GenericDict(c10::StringType::get(), c10::AnyType::get());
+}
+
+c10::IValue tensor_dict(const std::map<std::string, at::Tensor>& tensors) {
+  c10::Dict<std::string, at::Tensor> dict;
+  for (const auto& [name, tensor] : tensors) dict.insert(name, tensor.detach().cpu().contiguous());
+  return dict;
+}
+
+std::map<std::string, at::Tensor> read_tensor_dict(const c10::IValue& value) {
+  std::map<std::string, at::Tensor> out;
+  for (const auto& entry : value.toGenericDict())
+    out[entry.key().toStringRef()] = entry.value().toTensor();
+  return out;
+}
+
+const c10::IValue& field(const GenericDict& dict, const std::string& key, const std::string& path) {
+  auto it = dict.find(key);
+  if (it == dict.end())
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint (no '", key, "' entry)."));
+  return it->value();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, const CheckpointData& data) {
+  GenericDict root = new_dict();
+  root.insert("format", std::string("imagenet_train"));
+  root.insert("format_version", kFormatVersion);
+  root.insert("imagenet_train_version", data.version);
+  root.insert("epoch", data.progress.epoch);
+  root.insert("global_step", data.progress.global_step);
+  root.insert("state_dict", tensor_dict(data.state_dict));
+
+  GenericDict progress = new_dict();
+  progress.insert("batch_in_epoch", data.progress.batch_in_epoch);
+  progress.insert("loss_sum", data.progress.loss_sum);
+  progress.insert("loss_samples", data.progress.loss_samples);
+  progress.insert("correct1", data.progress.correct1);
+  progress.insert("correct5", data.progress.correct5);
+  progress.insert("accuracy_samples", data.progress.accuracy_samples);
+  root.insert("progress", progress);
+
+  GenericDict optimizer = new_dict();
+  optimizer.insert("lr", data.lr);
+  optimizer.insert("momentum_buffer", tensor_dict(data.momentum));
+  root.insert("optimizer", optimizer);
+  if (data.scaler_scale.defined()) {
+    GenericDict scaler = new_dict();
+    scaler.insert("scale", data.scaler_scale.detach().cpu());
+    scaler.insert("growth_tracker", data.scaler_growth_tracker.detach().cpu());
+    root.insert("scaler", scaler);
+  }
+
+  GenericDict hyper = new_dict();
+  hyper.insert("config_yaml", data.config_yaml);
+  hyper.insert("arch", data.arch);
+  hyper.insert("num_classes", data.num_classes);
+  c10::List<std::string> classes;
+  for (const auto& c : data.classes) classes.push_back(c);
+  hyper.insert("classes", classes);
+  root.insert("hyper_parameters", hyper);
+
+  c10::impl::GenericList top_k(c10::AnyType::get());
+  for (const auto& entry : data.top_k) {
+    GenericDict e = new_dict();
+    e.insert("path", entry.path);
+    e.insert("score", entry.score);
+    e.insert("epoch", entry.epoch);
+    top_k.push_back(e);
+  }
+  root.insert("top_k", top_k);
+  c10::Dict<std::string, double> metrics;
+  for (const auto& [k, v] : data.metrics) metrics.insert(k, v);
+  root.insert("metrics", metrics);
+
+  std::vector<char> bytes = torch::pickle_save(root);
+  write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+}
+
+CheckpointData load_checkpoint(const std::string& path) {
+  if (!path_exists(path)) throw UsageError(str_cat("checkpoint not found: ", path));
+  std::string content = read_file(path);
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));
+  } catch (const std::exception& e) {
+    throw UsageError(str_cat(path, " is not a readable checkpoint (truncated or another format): ",
+                             std::string(e.what()).substr(0, 200)));
+  }
+  if (!value.isGenericDict())
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
+  GenericDict root = value.toGenericDict();
+  if (field(root, "format", path).toStringRef() != "imagenet_train")
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
+  const int64_t version = field(root, "format_version", path).toInt();
+  if (version > kFormatVersion)
+    throw UsageError(str_cat(path, " has checkpoint format ", version,
+                             ", newer than this build understands (", kFormatVersion, ")."));
+
+  CheckpointData data;
+  data.version = field(root, "imagenet_train_version", path).toStringRef();
+  data.progress.epoch = field(root, "epoch", path).toInt();
+  data.progress.global_step = field(root, "global_step", path).toInt();
+  data.state_dict = read_tensor_dict(field(root, "state_dict", path));
+
+  GenericDict progress = field(root, "progress", path).toGenericDict();
+  data.progress.batch_in_epoch = field(progress, "batch_in_epoch", path).toInt();
+  data.progress.loss_sum = field(progress, "loss_sum", path).toDouble();
+  data.progress.loss_samples = field(progress, "loss_samples", path).toInt();
+  data.progress.correct1 = field(progress, "correct1", path).toInt();
+  data.progress.correct5 = field(progress, "correct5", path).toInt();
+  data.progress.accuracy_samples = field(progress, "accuracy_samples", path).toInt();
+
+  GenericDict optimizer = field(root, "optimizer", path).toGenericDict();
+  data.lr = field(optimizer, "lr", path).toDouble();
+  data.momentum = read_tensor_dict(field(optimizer, "momentum_buffer", path));
+  auto scaler = root.find("scaler");
+  if (scaler != root.end()) {
+    GenericDict s = scaler->value().toGenericDict();
+    data.scaler_scale = field(s, "scale", path).toTensor();
+    data.scaler_growth_tracker = field(s, "growth_tracker", path).toTensor();
+  }
+
+  GenericDict hyper = field(root, "hyper_parameters", path).toGenericDict();
+  data.config_yaml = field(hyper, "config_yaml", path).toStringRef();
+  data.arch = field(hyper, "arch", path).toStringRef();
+  data.num_classes = field(hyper, "num_classes", path).toInt();
+  for (const auto& c : field(hyper, "classes", path).toListRef())
+    data.classes.push_back(c.toStringRef());
+
+  for (const auto& e : field(root, "top_k", path).toListRef()) {
+    GenericDict entry = e.toGenericDict();
+    data.top_k.push_back({field(entry, "path", path).toStringRef(),
+                          field(entry, "score", path).toDouble(),
+                          field(entry, "epoch", path).toInt()});
+  }
+  for (const auto& entry : field(root, "metrics", path).toGenericDict())
+    data.metrics[entry.key().toStringRef()] = entry.value().toDouble();
+  return data;
+}
+
+}  // namespace imagenet

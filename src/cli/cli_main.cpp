@@ -1,0 +1,78 @@
+// Implements cli/cli.h: subcommand dispatch and the mapping of errors to exit codes.
+#include <filesystem>
+#include <iostream>
+
+#include "commands.h"
+#include "imagenet/cli/cli.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/log.h"
+
+namespace imagenet {
+namespace {
+
+/// `imagenet_train --config X` means `imagenet_train train --config X`, and a binary started as
+/// imagenet_lrfind means `imagenet_train lrfind`.
+std::vector<std::string> normalized_arguments(int argc, char** argv,
+                                              const std::vector<std::string>& subcommands) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string program = std::filesystem::path(argv[0]).filename().string();
+  if (program == "imagenet_lrfind") {
+    args.insert(args.begin(), "lrfind");
+    return args;
+  }
+  const bool names_subcommand = !args.empty() && std::find(subcommands.begin(), subcommands.end(),
+                                                           args[0]) != subcommands.end();
+  const bool top_level_flag =
+      !args.empty() && (args[0] == "--help" || args[0] == "-h" || args[0] == "--version");
+  if (!names_subcommand && !top_level_flag && !args.empty()) args.insert(args.begin(), "train");
+  return args;
+}
+
+}  // namespace
+
+int cli_main(int argc, char** argv) {
+  CLI::App app{
+      "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
+      "  imagenet_train --config configs/stress_test.yaml     train (see docs/)\n"
+      "  imagenet_train <subcommand> --help                   help on one command"};
+  app.name("imagenet_train");
+  app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
+  app.require_subcommand(1);
+  cli::CommandAction action;
+  cli::register_train_command(app, action);
+  cli::register_config_command(app, action);
+  cli::register_prepare_command(app, action);
+
+  std::vector<std::string> subcommands;
+  for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());
+  std::vector<std::string> args = normalized_arguments(argc, argv, subcommands);
+  std::reverse(args.begin(), args.end());  // CLI11 takes the arguments reversed
+
+  try {
+    app.parse(args);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "error: " << e.what() << "\nRun with --help for the options.\n";
+    return 2;
+  } catch (const UsageError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  }
+
+  try {
+    return action ? action() : 2;
+  } catch (const UsageError& e) {
+    log_error(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    log_error(e.what());
+    return 1;
+  }
+}
+
+}  // namespace imagenet

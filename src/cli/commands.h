@@ -1,0 +1,16 @@
+// Registration of the subcommands on the CLI11 app. Each registers its flags and sets
+// `action` to what runs when it is chosen. Private to src/cli.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace imagenet::cli {
+
+using CommandAction = std::function<int()>;
+
+void register_train_command(CLI::App& app, CommandAction& action);
+void register_config_command(CLI::App& app, CommandAction& action);
+void register_prepare_command(CLI::App& app, CommandAction& action);
+
+}  // namespace imagenet::cli

@@ -1,0 +1,78 @@
+// Implements config_flags.h.
+#include "config_flags.h"
+
+#include "imagenet/util/strings.h"
+
+namespace imagenet::cli {
+namespace {
+
+// The named flags of the seeds' train.py, each the same as --set <key>=<value>.
+const char* const kNamedFlags[][2] = {
+    {"epochs", "Epochs to train"},
+    {"batch_size", "Images per step per device"},
+    {"lr", "Base learning rate for a total batch of 256"},
+    {"num_workers", "Decode threads"},
+    {"precision", "32, 16-mixed or bf16-mixed"},
+    {"data_root", "Folder holding train/ and val/"},
+    {"devices", "Processes (GPUs) per node"},
+    {"num_nodes", "Machines in the run"},
+    {"seed", "Random seed"},
+    {"output_dir", "Run folder for checkpoints/, logs/, metrics.csv"},
+    {"wandb_project", "Accepted for compatibility (no W&B client)"},
+    {"wandb_name", "Run name (used when the config sets no name)"},
+};
+
+}  // namespace
+
+void add_config_flags(CLI::App& app, ConfigFlags& flags) {
+  app.add_option("--config,-c", flags.config_file, "YAML config file (see configs/)");
+  flags.named_values.resize(std::size(kNamedFlags));
+  for (size_t i = 0; i < std::size(kNamedFlags); ++i) {
+    std::string key = kNamedFlags[i][0];
+    std::string dashed = key;
+    std::replace(dashed.begin(), dashed.end(), '_', '-');
+    std::string names = "--" + key + (dashed != key ? ",--" + dashed : "");
+    CLI::Option* option = app.add_option(names, flags.named_values[i], kNamedFlags[i][1]);
+    flags.named.emplace_back(key, option);
+  }
+  app.add_flag("--no_wandb,--no-wandb", flags.no_wandb,
+               "Accepted for compatibility: there is no W&B client, metrics go to metrics.csv");
+  app.add_option("--set", flags.sets, "Override any config key: --set key=value (repeatable)")
+      ->type_name("KEY=VALUE");
+}
+
+ConfigSources config_sources(const ConfigFlags& flags) {
+  ConfigSources sources;
+  sources.file = flags.config_file;
+  for (size_t i = 0; i < flags.named.size(); ++i) {
+    const auto& [key, option] = flags.named[i];
+    if (option->count() == 0) continue;
+    RawValue value;
+    value.text = flags.named_values[i];
+    value.origin = "--" + key;
+    sources.overrides.push_back({key, value});
+  }
+  if (flags.no_wandb) {
+    RawValue value;
+    value.text = "false";
+    value.origin = "--no_wandb";
+    sources.overrides.push_back({"use_wandb", value});
+  }
+  for (const auto& assignment : flags.sets)
+    sources.overrides.push_back(parse_set_override(assignment));
+  return sources;
+}
+
+bool flag_sets_key(const ConfigFlags& flags, const std::string& key) {
+  for (const auto& [name, option] : flags.named)
+    if (name == key && option->count() > 0) return true;
+  for (const auto& assignment : flags.sets) {
+    auto eq = assignment.find('=');
+    std::string name = str_trim(assignment.substr(0, eq));
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (name == key) return true;
+  }
+  return false;
+}
+
+}  // namespace imagenet::cli

@@ -1,0 +1,31 @@
+// The flags that build a run's config (--config, the seeds' named flags, --set), shared by
+// every subcommand that reads a config. Private to src/cli.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "imagenet/config/config_loader.h"
+
+namespace imagenet::cli {
+
+struct ConfigFlags {
+  std::string config_file;
+  std::vector<std::string> sets;
+  bool no_wandb = false;
+  /// (key, option) for each named flag that maps onto a config key.
+  std::vector<std::pair<std::string, CLI::Option*>> named;
+  std::vector<std::string> named_values;
+};
+
+/// Registers --config, the named flags and --set on `app`.
+void add_config_flags(CLI::App& app, ConfigFlags& flags);
+
+/// The config layers the flags describe: the file, then named flags, then --set.
+ConfigSources config_sources(const ConfigFlags& flags);
+
+/// True when the user gave `key` on the command line (named flag or --set).
+bool flag_sets_key(const ConfigFlags& flags, const std::string& key);
+
+}  // namespace imagenet::cli

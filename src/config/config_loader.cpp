@@ -1,0 +1,234 @@
+// Implements config_loader.h: the layers (defaults, YAML, overrides), validation, and the YAML
+// and Markdown writers. yaml-cpp is used here and nowhere else.
+#include "imagenet/config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "config_keys.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+#include "imagenet/util/strings.h"
+
+namespace imagenet {
+namespace {
+
+using config_detail::config_keys;
+using config_detail::ConfigKey;
+using config_detail::find_config_key;
+
+RawValue raw_from_node(const YAML::Node& node, const std::string& origin) {
+  RawValue v;
+  v.origin = origin;
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      v.is_null = true;
+      break;
+    case YAML::NodeType::Scalar:
+      v.text = node.Scalar();
+      break;
+    case YAML::NodeType::Sequence:
+      v.is_list = true;
+      for (const auto& item : node)
+        v.items.push_back(item.IsScalar() ? item.Scalar() : std::string("<nested>"));
+      break;
+    case YAML::NodeType::Map:
+      v.is_map = true;
+      break;
+  }
+  return v;
+}
+
+YAML::Node parse_yaml(const std::string& text, const std::string& name) {
+  try {
+    return YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw UsageError(
+        str_cat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
+  }
+}
+
+void apply_value(Config& config, const std::string& name, const RawValue& value,
+                 std::map<std::string, std::string>* set_in_this_layer) {
+  const ConfigKey* key = find_config_key(name);
+  if (key == nullptr) {
+    std::string hint = config_detail::closest_config_key(name);
+    throw UsageError(str_cat(value.origin, ": unknown key '", name, "'",
+                             hint.empty() ? "" : str_cat(" (did you mean '", hint, "'?)"),
+                             ". Every key is listed in docs/CONFIG.md."));
+  }
+  if (set_in_this_layer) {
+    // `epochs` and its alias `max_epochs` in one file must agree.
+    auto it = set_in_this_layer->find(key->name);
+    if (it != set_in_this_layer->end()) {
+      Config probe = config;
+      key->set(probe, value);
+      if (key->get(probe) != key->get(config))
+        throw UsageError(str_cat(value.origin, ": '", name, "' sets ", key->name,
+                                 " again, to a different value than ", it->second,
+                                 ". Keep one of the two."));
+    }
+    (*set_in_this_layer)[key->name] = value.origin;
+  }
+  key->set(config, value);
+  config.origins[key->name] = value.origin;
+}
+
+void apply_yaml(Config& config, const std::string& text, const std::string& name) {
+  YAML::Node root = parse_yaml(text, name);
+  if (root.IsNull()) return;  // an empty file sets nothing
+  if (!root.IsMap())
+    throw UsageError(str_cat(name, ":", root.Mark().line + 1,
+                             ": the config must be a mapping of `key: value` lines."));
+  std::map<std::string, std::string> seen;
+  for (const auto& entry : root) {
+    std::string origin = str_cat(name, ":", entry.first.Mark().line + 1);
+    if (!entry.first.IsScalar())
+      throw UsageError(str_cat(origin, ": keys must be plain names such as `lr`."));
+    apply_value(config, entry.first.Scalar(), raw_from_node(entry.second, origin), &seen);
+  }
+}
+
+std::string run_name_from_file(const std::string& file) {
+  if (file.empty()) return "run";
+  return std::filesystem::path(file).stem().string();
+}
+
+}  // namespace
+
+int64_t BatchLimit::apply(int64_t available) const {
+  if (!is_fraction) return std::min<int64_t>(available, static_cast<int64_t>(value));
+  int64_t n = static_cast<int64_t>(std::floor(value * static_cast<double>(available)));
+  return std::max<int64_t>(std::min<int64_t>(n, available), available > 0 ? 1 : 0);
+}
+
+std::string Config::origin_of(const std::string& key) const {
+  auto it = origins.find(key);
+  return it == origins.end() ? std::string("the default") : it->second;
+}
+
+Config load_config(const ConfigSources& sources) {
+  Config config;
+  if (!sources.file.empty()) {
+    if (!path_exists(sources.file))
+      throw UsageError(str_cat("config file not found: ", sources.file,
+                               ". The shipped configs are in configs/."));
+    if (is_directory(sources.file))
+      throw UsageError(str_cat("config file ", sources.file, " is a directory, not a YAML file."));
+    apply_yaml(config, read_file(sources.file), sources.file);
+  } else if (!sources.yaml_text.empty()) {
+    apply_yaml(config, sources.yaml_text, sources.yaml_origin);
+  }
+  for (const auto& override_value : sources.overrides)
+    apply_value(config, override_value.key, override_value.value, nullptr);
+
+  if (config.output.name.empty())
+    config.output.name = !config.output.wandb_name.empty() ? config.output.wandb_name
+                                                           : run_name_from_file(sources.file);
+  validate_config(config);
+  return config;
+}
+
+ConfigOverride parse_set_override(const std::string& assignment) {
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw UsageError(str_cat("--set ", assignment, ": expected key=value, e.g. --set lr=0.2"));
+  ConfigOverride out;
+  out.key = str_trim(assignment.substr(0, eq));
+  std::string text = assignment.substr(eq + 1);
+  std::string origin = "--set " + assignment;
+  YAML::Node node = parse_yaml(text.empty() ? std::string("~") : text, origin);
+  out.value = raw_from_node(node, origin);
+  if (!out.value.is_list && !out.value.is_map && !out.value.is_null) out.value.text = text;
+  return out;
+}
+
+void validate_config(const Config& c) {
+  auto where = [&](const std::string& key) { return c.origin_of(key); };
+  if (c.optim.warmup_epochs >= c.train.epochs)
+    throw UsageError(
+        str_cat(where("warmup_epochs"), ": warmup_epochs (", format_number(c.optim.warmup_epochs),
+                ") must be shorter than epochs (", c.train.epochs, ", ", where("epochs"), ")."));
+  if (c.dist.devices > 1 || c.dist.devices == 0)
+    throw UsageError(str_cat(where("devices"), ": devices: ",
+                             c.dist.devices == 0 ? "auto" : std::to_string(c.dist.devices),
+                             " needs multi-process (DDP) training, which is not supported yet "
+                             "by this build. Use devices: 1."));
+  if (c.dist.num_nodes > 1)
+    throw UsageError(str_cat(where("num_nodes"), ": num_nodes: ", c.dist.num_nodes,
+                             " needs multi-node (DDP) training, which is not supported yet by "
+                             "this build. Use num_nodes: 1."));
+}
+
+std::string config_to_yaml(const Config& config) {
+  std::string out;
+  std::string section;
+  const Config defaults;
+  for (const auto& key : config_keys()) {
+    if (key.section != section) {
+      section = key.section;
+      out += str_cat(out.empty() ? "" : "\n", "# --- ", section, " ---\n");
+    }
+    std::string line = key.name + ": " + key.get(config);
+    auto origin = config.origins.find(key.name);
+    if (origin != config.origins.end() && key.get(config) != key.get(defaults))
+      line += "  # " + origin->second;
+    out += line + "\n";
+  }
+  return out;
+}
+
+std::string config_reference_markdown() {
+  std::string out =
+      "# Configuration reference\n"
+      "\n"
+      "<!-- Generated by `imagenet_train config --reference` from src/config/config_keys.cpp;\n"
+      "     tests/config/config_docs_test.cpp fails when this file and the code disagree. -->\n"
+      "\n"
+      "A run's configuration is built in layers, each overriding the one before:\n"
+      "\n"
+      "1. the defaults below;\n"
+      "2. the YAML file given with `--config` (flat `key: value` lines, as in `configs/`);\n"
+      "3. the named flags: `--epochs --batch_size --lr --num_workers --precision --data_root\n"
+      "   --devices --num_nodes --seed --output_dir --wandb_project --wandb_name --no_wandb`\n"
+      "   (dashes and underscores both work: `--batch-size`);\n"
+      "4. `--set key=value`, any key, repeatable (`--set crop_scale=[0.25,1.0]`).\n"
+      "\n"
+      "An unknown key, a wrong type or a value out of range stops the run before anything is\n"
+      "written, with exit code 2 and a message naming the file and line (or the flag). The\n"
+      "resolved configuration is printed at start, saved as `config.yaml` in the run folder and\n"
+      "stored inside every checkpoint. `imagenet_train config --config X` prints it without\n"
+      "training.\n";
+  std::string section;
+  const Config defaults;
+  for (const auto& key : config_keys()) {
+    if (key.section != section) {
+      section = key.section;
+      out +=
+          str_cat("\n## ", section, "\n\n| key | type | default | meaning |\n|---|---|---|---|\n");
+    }
+    std::string name = "`" + key.name + "`";
+    for (const auto& alias : key.aliases) name += " (alias `" + alias + "`)";
+    out +=
+        str_cat("| ", name, " | ", key.type, " | `", key.get(defaults), "` | ", key.help, " |\n");
+  }
+  return out;
+}
+
+std::string config_value_text(const Config& config, const std::string& key) {
+  const ConfigKey* k = find_config_key(key);
+  IMAGENET_CHECK(k != nullptr, "no config key ", key);
+  return k->get(config);
+}
+
+std::vector<std::string> config_key_names() {
+  std::vector<std::string> names;
+  for (const auto& key : config_keys()) names.push_back(key.name);
+  return names;
+}
+
+}  // namespace imagenet

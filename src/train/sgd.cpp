@@ -1,0 +1,105 @@
+// Implements train/sgd.h following torch/optim/sgd.py (_multi_tensor_sgd).
+#include "imagenet/train/sgd.h"
+
+#include <ATen/core/grad_mode.h>
+
+#include "imagenet/util/error.h"
+
+namespace imagenet {
+
+Sgd::Sgd(std::vector<ParamGroup> groups, Options options)
+    : groups_(std::move(groups)), options_(options) {
+  for (const auto& group : groups_) {
+    IMAGENET_CHECK(group.names.size() == group.params.size(), "names and params differ in size");
+    buffers_.emplace_back(group.params.size());
+  }
+}
+
+void Sgd::step() {
+  at::NoGradGuard no_grad;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    ParamGroup& group = groups_[g];
+    std::vector<at::Tensor> params, grads, bufs;
+    for (size_t i = 0; i < group.params.size(); ++i) {
+      const at::Tensor& grad = group.params[i].grad();
+      if (!grad.defined()) continue;
+      params.push_back(group.params[i]);
+      grads.push_back(grad);
+    }
+    if (params.empty()) continue;
+    // d_p = grad + weight_decay * param (out of place: the gradients stay as computed).
+    if (group.weight_decay != 0.0) grads = at::_foreach_add(grads, params, group.weight_decay);
+    if (options_.momentum != 0.0) {
+      // buf = momentum * buf + d_p; the first step starts the buffer at d_p.
+      size_t k = 0;
+      std::vector<at::Tensor> existing, existing_grads;
+      for (size_t i = 0; i < group.params.size(); ++i) {
+        if (!group.params[i].grad().defined()) continue;
+        at::Tensor& buf = buffers_[g][i];
+        if (!buf.defined()) {
+          buf = grads[k].clone().detach();
+        } else {
+          existing.push_back(buf);
+          existing_grads.push_back(grads[k]);
+        }
+        bufs.push_back(buf);
+        ++k;
+      }
+      if (!existing.empty()) {
+        at::_foreach_mul_(existing, options_.momentum);
+        at::_foreach_add_(existing, existing_grads);
+      }
+      grads = options_.nesterov ? at::_foreach_add(grads, bufs, options_.momentum) : bufs;
+    }
+    at::_foreach_add_(params, grads, -options_.lr);
+  }
+}
+
+void Sgd::zero_grad() {
+  for (auto& group : groups_)
+    for (auto& p : group.params)
+      if (p.grad().defined()) p.mutable_grad().zero_();
+}
+
+std::vector<at::Tensor> Sgd::parameters() const {
+  std::vector<at::Tensor> all;
+  for (const auto& group : groups_) all.insert(all.end(), group.params.begin(), group.params.end());
+  return all;
+}
+
+std::vector<at::Tensor> Sgd::gradients() const {
+  std::vector<at::Tensor> grads;
+  for (const auto& group : groups_)
+    for (const auto& p : group.params)
+      if (p.grad().defined()) grads.push_back(p.grad());
+  return grads;
+}
+
+std::map<std::string, at::Tensor> Sgd::momentum_buffers() const {
+  std::map<std::string, at::Tensor> out;
+  for (size_t g = 0; g < groups_.size(); ++g)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i)
+      if (buffers_[g][i].defined()) out[groups_[g].names[i]] = buffers_[g][i];
+  return out;
+}
+
+void Sgd::load_momentum_buffers(const std::map<std::string, at::Tensor>& buffers) {
+  at::NoGradGuard no_grad;
+  size_t restored = 0;
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      auto it = buffers.find(groups_[g].names[i]);
+      if (it == buffers.end()) continue;
+      const at::Tensor& param = groups_[g].params[i];
+      IMAGENET_CHECK(it->second.sizes() == param.sizes(), "momentum buffer ", it->first,
+                     " has shape ", it->second.sizes(), ", the parameter ", param.sizes());
+      // Same device and memory format as the parameter (and so as its gradient).
+      buffers_[g][i] = at::empty_like(param).copy_(it->second);
+      ++restored;
+    }
+  }
+  IMAGENET_CHECK(restored == buffers.size(), "the checkpoint has momentum for ", buffers.size(),
+                 " parameters, the model matched ", restored);
+}
+
+}  // namespace imagenet

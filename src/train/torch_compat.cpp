@@ -1,0 +1,87 @@
+// Implements train/torch_compat.h with TORCH_VERSION guards.
+#include "imagenet/train/torch_compat.h"
+
+#include <ATen/autocast_mode.h>
+#include <torch/cuda.h>
+#include <torch/version.h>
+
+#ifdef IMAGENET_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
+#include "imagenet/util/strings.h"
+
+#define IMAGENET_TORCH_AT_LEAST(major, minor) \
+  (TORCH_VERSION_MAJOR > (major) ||           \
+   (TORCH_VERSION_MAJOR == (major) && TORCH_VERSION_MINOR >= (minor)))
+
+namespace imagenet::compat {
+
+bool autocast_enabled(c10::DeviceType device) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(device);
+#else
+  return device == c10::DeviceType::CUDA ? at::autocast::is_enabled()
+                                         : at::autocast::is_cpu_enabled();
+#endif
+}
+
+at::ScalarType autocast_dtype(c10::DeviceType device) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(device);
+#else
+  return device == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype()
+                                         : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+void set_autocast(c10::DeviceType device, bool enabled, at::ScalarType dtype) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  at::autocast::set_autocast_enabled(device, enabled);
+  at::autocast::set_autocast_dtype(device, dtype);
+#else
+  if (device == c10::DeviceType::CUDA) {
+    at::autocast::set_enabled(enabled);
+    at::autocast::set_autocast_gpu_dtype(dtype);
+  } else {
+    at::autocast::set_cpu_enabled(enabled);
+    at::autocast::set_autocast_cpu_dtype(dtype);
+  }
+#endif
+}
+
+bool cuda_available() {
+  return torch::cuda::is_available();
+}
+
+int cuda_device_count() {
+  return static_cast<int>(torch::cuda::device_count());
+}
+
+std::string build_description() {
+#ifdef IMAGENET_WITH_CUDA
+  return str_cat("LibTorch ", TORCH_VERSION, " with CUDA");
+#else
+  return str_cat("LibTorch ", TORCH_VERSION, ", CPU only");
+#endif
+}
+
+std::string describe_device(const c10::Device& device) {
+#ifdef IMAGENET_WITH_CUDA
+  if (device.is_cuda()) {
+    const cudaDeviceProp* p = at::cuda::getDeviceProperties(device.index());
+    return str_printf("cuda:%d (%s, %.0f GiB)", static_cast<int>(device.index()), p->name,
+                      p->totalGlobalMem / 1073741824.0);
+  }
+#endif
+  return device.str();
+}
+
+void configure_cuda_math(bool cudnn_benchmark, bool tf32) {
+  auto& context = at::globalContext();
+  context.setBenchmarkCuDNN(cudnn_benchmark);
+  context.setAllowTF32CuBLAS(tf32);
+  context.setAllowTF32CuDNN(tf32);
+}
+
+}  // namespace imagenet::compat

@@ -1,0 +1,218 @@
+// Implements train/train_command.h: everything that can be checked is checked (config,
+// device, data layout, resume compatibility, output folder) before anything is written; then
+// the log file and config.yaml are created and the Trainer runs.
+#include "imagenet/train/train_command.h"
+
+#include <ATen/Parallel.h>
+#include <torch/version.h>
+
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <thread>
+
+#include "imagenet/checkpoint/checkpoint.h"
+#include "imagenet/data/image_folder.h"
+#include "imagenet/train/torch_compat.h"
+#include "imagenet/train/trainer.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+#include "imagenet/util/log.h"
+
+namespace imagenet {
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int signal) {
+  g_stop_signal.store(signal);
+  std::signal(signal, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::string timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y%m%d-%H%M%S", &tm);
+  return buffer;
+}
+
+c10::Device resolve_device(const Config& config) {
+  const bool cuda = compat::cuda_available();
+  switch (config.train.accelerator) {
+    case Accelerator::kCpu:
+      return c10::Device(c10::kCPU);
+    case Accelerator::kCuda:
+      if (!cuda)
+        throw UsageError(str_cat(config.origin_of("accelerator"),
+                                 ": accelerator: cuda, but no CUDA GPU is visible (this build: ",
+                                 compat::build_description(), "). Use accelerator: cpu or auto."));
+      return c10::Device(c10::kCUDA, 0);
+    case Accelerator::kAuto:
+      break;
+  }
+  return cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
+}
+
+void check_precision(const Config& config, const c10::Device& device) {
+  if (config.train.precision == Precision::kFloat16Mixed && !device.is_cuda())
+    throw UsageError(str_cat(config.origin_of("precision"),
+                             ": precision 16-mixed needs a CUDA GPU (float16 autocast and its "
+                             "loss scaler); on the CPU use 32 or bf16-mixed."));
+}
+
+/// Scans train/ and val/ and picks the class subset; throws UsageError on layout problems.
+DataSplits scan_data(const Config& config) {
+  const std::string& root = config.data.data_root;
+  if (root.empty())
+    throw UsageError(
+        "data_root is not set: give it in the config or with --data_root DIR "
+        "(a folder holding train/ and val/).");
+  if (!is_directory(root))
+    throw UsageError(
+        str_cat(config.origin_of("data_root"), ": data_root ", root, " is not a folder."));
+  for (const char* split : {"train", "val"})
+    if (!is_directory(root + "/" + split))
+      throw UsageError(str_cat(root, " has no ", split,
+                               "/ folder. data_root must hold train/ and "
+                               "val/, each with one folder of images per class."));
+  std::vector<std::string> all = list_class_folders(root + "/train");
+  std::vector<std::string> classes =
+      select_classes(all, config.model.num_classes, config.model.subset_seed);
+  DataSplits data;
+  data.train = std::make_shared<DatasetIndex>(scan_image_folder(root + "/train", classes));
+  data.val = std::make_shared<DatasetIndex>(scan_image_folder(root + "/val", classes));
+  log_info(str_cat("data: ", root, ": ", classes.size(), " classes",
+                   classes.size() < all.size() ? str_cat(" (of ", all.size(), ", subset_seed ",
+                                                         config.model.subset_seed, ")")
+                                               : std::string(),
+                   ", ", data.train->samples.size(), " training and ", data.val->samples.size(),
+                   " validation images"));
+  return data;
+}
+
+/// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
+std::string resolve_output_dir(const TrainCommand& command, const Config& config) {
+  if (command.resume_path.empty() || command.output_dir_given) return config.output.output_dir;
+  std::filesystem::path dir = std::filesystem::path(command.resume_path).parent_path();
+  if (dir.filename() == "checkpoints")
+    return dir.parent_path().empty() ? "." : dir.parent_path().string();
+  return config.output.output_dir;
+}
+
+void check_resume_compatible(const CheckpointData& ckpt, const std::string& path,
+                             const Config& config, const DataSplits& data) {
+  if (ckpt.arch != config.model.arch)
+    throw UsageError(str_cat(path, " holds a ", ckpt.arch, " model; the config asks for ",
+                             config.model.arch, " (", config.origin_of("model"),
+                             "). Resume with the config the run started with."));
+  if (ckpt.classes != data.train->classes) {
+    std::string detail = str_cat(ckpt.classes.size(), " classes in the checkpoint, ",
+                                 data.train->classes.size(), " now");
+    for (size_t i = 0; i < std::min(ckpt.classes.size(), data.train->classes.size()); ++i) {
+      if (ckpt.classes[i] != data.train->classes[i]) {
+        detail += str_cat("; class ", i, " was ", ckpt.classes[i], ", is ", data.train->classes[i]);
+        break;
+      }
+    }
+    throw UsageError(str_cat(path, " was trained on other classes (", detail,
+                             "). Check data_root, num_classes and subset_seed."));
+  }
+  // Changed settings are allowed but said out loud.
+  ConfigSources saved;
+  saved.yaml_text = ckpt.config_yaml;
+  saved.yaml_origin = path;
+  Config before = load_config(saved);
+  std::vector<std::string> changes;
+  for (const auto& key : config_key_names()) {
+    if (key == "output_dir" || key == "name") continue;
+    std::string a = config_value_text(before, key), b = config_value_text(config, key);
+    if (a != b) changes.push_back(str_cat(key, " ", a, " -> ", b));
+  }
+  if (!changes.empty())
+    log_warn(str_cat("resuming with changed settings: ", str_join(changes, ", "),
+                     ". Changing epochs, lr or batch_size changes the LR schedule from here on."));
+}
+
+}  // namespace
+
+int run_train_command(const TrainCommand& command) {
+  log_init({/*console=*/true, command.verbose, ""});
+
+  // 1. The config: --config and flags, or the checkpoint's own when resuming without --config.
+  CheckpointData checkpoint;
+  const bool resuming = !command.resume_path.empty();
+  ConfigSources sources = command.sources;
+  if (resuming) {
+    checkpoint = load_checkpoint(command.resume_path);
+    if (sources.file.empty()) {
+      sources.yaml_text = checkpoint.config_yaml;
+      sources.yaml_origin = command.resume_path + " (its saved config)";
+    }
+  }
+  Config config = load_config(sources);
+
+  // 2. Device and precision.
+  const c10::Device device = resolve_device(config);
+  check_precision(config, device);
+
+  // 3. Data, before anything is written.
+  DataSplits data = scan_data(config);
+  if (resuming) check_resume_compatible(checkpoint, command.resume_path, config, data);
+
+  // 4. The output folder: never start a fresh run over another one's checkpoints.
+  RunPaths paths = make_run_paths(resolve_output_dir(command, config));
+  if (!resuming && path_exists(paths.checkpoints_dir + "/last.ckpt"))
+    throw UsageError(str_cat(paths.checkpoints_dir, "/last.ckpt exists: ", paths.output_dir,
+                             " holds a run already. Continue it with --resume ",
+                             paths.checkpoints_dir, "/last.ckpt, or choose another --output_dir."));
+
+  // 5. Logs and the resolved config.
+  const std::string stamp = timestamp();
+  ensure_directory(paths.output_dir + "/logs");
+  log_open_file(paths.output_dir + "/logs/train_" + stamp + ".log");
+  const int threads = config.train.cpu_threads > 0
+                          ? config.train.cpu_threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  at::set_num_threads(threads);
+  log_info(str_cat("imagenet_train ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
+                   compat::describe_device(device), ", ", threads, " CPU threads"));
+  log_info(str_cat("run '", config.output.name, "' in ", paths.output_dir,
+                   resuming ? str_cat(", resuming from ", command.resume_path) : std::string()));
+  const std::string yaml = config_to_yaml(config);
+  log_info("resolved config (also in " + paths.config_yaml + "):\n" + yaml);
+  write_file_atomic(paths.config_yaml, yaml);
+  write_file_atomic(paths.output_dir + "/logs/config_" + stamp + ".yaml", yaml);
+  if (config.model.compile_model)
+    log_warn(
+        "compile_model: true has no effect yet: torch.compile does not exist in C++, and "
+        "CUDA-graph capture of the step is not implemented. Training runs eagerly.");
+  if (config.output.use_wandb || !config.output.wandb_project.empty())
+    log_info(
+        "W&B: there is no W&B client in imagenet_train; metrics.csv holds the same metrics "
+        "(wandb_project '" +
+        config.output.wandb_project + "' is recorded only).");
+  if (config.dist.sync_batchnorm)
+    log_info("sync_batchnorm: true has no effect with a single process.");
+  if (device.is_cuda())
+    compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
+
+  // 6. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops.
+  Trainer trainer(config, RunContext{device, 0, 1}, data, paths, &g_stop_signal);
+  log_info("plan: " + trainer.plan().describe());
+  if (resuming) {
+    trainer.restore(checkpoint, command.resume_path);
+    log_info(str_cat("resumed at epoch ", trainer.progress().epoch, ", batch ",
+                     trainer.progress().batch_in_epoch, ", step ", trainer.progress().global_step));
+  }
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  int code = trainer.fit();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  log_flush();
+  return code;
+}
+
+}  // namespace imagenet

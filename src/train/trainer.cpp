@@ -1,0 +1,490 @@
+// Implements train/trainer.h: setup, the epoch loop, validation and checkpoints.
+#include "imagenet/train/trainer.h"
+
+#include <torch/nn/utils/clip_grad.h>
+#include <torch/utils.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <thread>
+
+#include "imagenet/config/config_loader.h"
+#include "imagenet/logging/progress.h"
+#include "imagenet/train/batch_input.h"
+#include "imagenet/train/mixup.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+#include "imagenet/util/log.h"
+#include "imagenet/util/rng.h"
+
+namespace imagenet {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr uint64_t kMixStream = 0x6d1c;  // seed stream of the per-step mixing draws
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string percent(double fraction) {
+  return std::isnan(fraction) ? std::string("n/a") : str_printf("%.2f%%", 100.0 * fraction);
+}
+
+/// Moves 4-D parameters and buffers to channels_last in place (there is no Module::to for a
+/// memory format in C++); set_data keeps the tensors' identities, so references stay valid.
+void to_channels_last(torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
+  for (auto& b : module.buffers())
+    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
+}
+
+/// Weight decay on every parameter, or (weight_decay_norm_bias: false) not on 1-D ones.
+std::vector<Sgd::ParamGroup> parameter_groups(torch::nn::Module& model, const OptimConfig& o) {
+  Sgd::ParamGroup decay, no_decay;
+  decay.weight_decay = o.weight_decay;
+  for (auto& item : model.named_parameters()) {
+    Sgd::ParamGroup& group =
+        (!o.weight_decay_norm_bias && item.value().dim() <= 1) ? no_decay : decay;
+    group.names.push_back(item.key());
+    group.params.push_back(item.value());
+  }
+  std::vector<Sgd::ParamGroup> groups{decay};
+  if (!no_decay.params.empty()) groups.push_back(no_decay);
+  return groups;
+}
+
+std::map<std::string, at::Tensor> model_state(const torch::nn::Module& model) {
+  std::map<std::string, at::Tensor> state;
+  for (auto& item : model.named_parameters()) state[item.key()] = item.value();
+  for (auto& item : model.named_buffers()) state[item.key()] = item.value();
+  return state;
+}
+
+}  // namespace
+
+RunPaths make_run_paths(const std::string& output_dir) {
+  RunPaths p;
+  p.output_dir = output_dir;
+  p.checkpoints_dir = output_dir + "/checkpoints";
+  p.metrics_csv = output_dir + "/metrics.csv";
+  p.config_yaml = output_dir + "/config.yaml";
+  return p;
+}
+
+Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
+                 const std::atomic<int>* stop_signal)
+    : config_(std::move(config)),
+      context_(context),
+      data_(std::move(data)),
+      paths_(std::move(paths)),
+      stop_signal_(stop_signal),
+      top_k_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k) {
+  const c10::Device device = context_.device;
+  const int64_t num_classes = static_cast<int64_t>(data_.train->classes.size());
+
+  // Model: seeded, so the same seed gives the same initial weights.
+  torch::manual_seed(static_cast<uint64_t>(config_.train.seed));
+  model_ = ResNet(ResNetOptions{config_.model.arch, num_classes, config_.model.zero_init_residual});
+  model_->to(device);
+  channels_last_ = config_.model.channels_last == Switch::kOn ||
+                   (config_.model.channels_last == Switch::kAuto && device.is_cuda());
+  if (channels_last_) to_channels_last(*model_);
+
+  // Optimizer and loss scaler (fp16 only).
+  Sgd::Options sgd;
+  sgd.momentum = config_.optim.momentum;
+  sgd.nesterov = config_.optim.nesterov;
+  optimizer_ = std::make_unique<Sgd>(parameter_groups(*model_, config_.optim), sgd);
+  scaler_ =
+      std::make_unique<GradScaler>(config_.train.precision == Precision::kFloat16Mixed, device);
+
+  // Loaders. Page-locked buffers make the copy to a GPU faster.
+  auto make_loader_options = [&](bool train) {
+    LoaderOptions o;
+    o.name = train ? "training" : "validation";
+    o.batch_size = train ? config_.train.batch_size
+                         : (config_.data.val_batch_size ? config_.data.val_batch_size
+                                                        : config_.train.batch_size);
+    o.num_workers = config_.data.num_workers;
+    o.prefetch_batches = config_.data.prefetch_factor;
+    o.sampler.shuffle = train;
+    o.sampler.drop_last = train;
+    o.sampler.seed = static_cast<uint64_t>(config_.train.seed);
+    o.sampler.rank = context_.rank;
+    o.sampler.world_size = context_.world_size;
+    o.transform.random_crop = train;
+    o.transform.size =
+        train || config_.data.val_img_size == 0 ? config_.data.img_size : config_.data.val_img_size;
+    o.transform.crop_scale = config_.data.crop_scale;
+    o.transform.crop_ratio = config_.data.crop_ratio;
+    o.transform.hflip_prob = config_.data.hflip_prob;
+    o.transform.val_crop_ratio = config_.data.val_crop_ratio;
+    o.max_bad_fraction = config_.data.max_bad_samples_fraction;
+    if (device.is_cuda() && config_.data.pin_memory) {
+      o.allocator.allocate = [this](size_t bytes) {
+        at::Tensor t = at::empty({static_cast<int64_t>(bytes)},
+                                 at::TensorOptions().dtype(at::kByte).pinned_memory(true));
+        pinned_buffers_.push_back(t);
+        return static_cast<void*>(t.data_ptr());
+      };
+      o.allocator.release = [](void*) {};  // freed with pinned_buffers_
+    }
+    return o;
+  };
+  LoaderOptions train_options = make_loader_options(true);
+  train_options.max_batches = config_.data.limit_train_batches.apply(
+      batches_per_epoch(static_cast<int64_t>(data_.train->samples.size()), train_options));
+  train_loader_ = std::make_unique<BatchLoader>(data_.train, train_options);
+  LoaderOptions val_options = make_loader_options(false);
+  val_options.max_batches = config_.data.limit_val_batches.apply(
+      batches_per_epoch(static_cast<int64_t>(data_.val->samples.size()), val_options));
+  val_loader_ = std::make_unique<BatchLoader>(data_.val, val_options);
+
+  plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
+  if (context_.is_main()) csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
+}
+
+Trainer::~Trainer() {
+  // Loaders first: their threads write into the pinned buffers.
+  train_loader_.reset();
+  val_loader_.reset();
+}
+
+void Trainer::restore(const CheckpointData& checkpoint, const std::string& checkpoint_path) {
+  at::NoGradGuard no_grad;
+  auto state = model_state(*model_);
+  for (const auto& [name, tensor] : state) {
+    auto it = checkpoint.state_dict.find(name);
+    if (it == checkpoint.state_dict.end())
+      throw UsageError(str_cat(checkpoint_path, " has no tensor '", name, "' for this model."));
+    if (it->second.sizes() != tensor.sizes())
+      throw UsageError(str_cat(checkpoint_path, ": '", name, "' has shape ", it->second.sizes(),
+                               ", the model expects ", tensor.sizes(), "."));
+    tensor.copy_(it->second);  // keeps the device and memory format of the model
+  }
+  optimizer_->load_momentum_buffers(checkpoint.momentum);
+  if (scaler_->enabled() && checkpoint.scaler_scale.defined())
+    scaler_->load(checkpoint.scaler_scale, checkpoint.scaler_growth_tracker);
+  progress_ = checkpoint.progress;
+  top_k_.restore(checkpoint.top_k);
+  resumed_from_ = checkpoint_path;
+}
+
+int Trainer::fit() {
+  const int64_t epochs = config_.train.epochs;
+  const Clock::time_point start = Clock::now();
+  int epochs_this_run = 0;
+  if (progress_.epoch >= epochs) {
+    log_info(str_cat("nothing to do: the checkpoint finished epoch ", progress_.epoch - 1,
+                     " and epochs is ", epochs, ". Raise epochs to train longer."));
+    return 0;
+  }
+  while (progress_.epoch < epochs) {
+    const int64_t epoch = progress_.epoch;
+    EpochMetrics metrics;
+    const Clock::time_point epoch_start = Clock::now();
+
+    // Train one epoch; a stop signal saves a mid-epoch checkpoint and ends the run.
+    if (train_epoch(epoch, &metrics) == EpochEnd::kStopped) {
+      int signal = stop_signal_ ? stop_signal_->load() : 0;
+      log_warn(str_cat("stopped by signal ", signal, " in epoch ", epoch, " after batch ",
+                       progress_.batch_in_epoch, "; resume with --resume ", paths_.checkpoints_dir,
+                       "/last.ckpt"));
+      return 128 + signal;
+    }
+    const bool last_epoch_of_run =
+        epoch + 1 >= epochs || (config_.train.stop_after_epochs > 0 &&
+                                epochs_this_run + 1 >= config_.train.stop_after_epochs);
+
+    // Load the next epoch's first batches while validation runs.
+    if (!last_epoch_of_run) {
+      train_loader_->start_epoch(epoch + 1);
+      prefetched_epoch_ = epoch + 1;
+    }
+    EpochMetrics val = validate();
+    metrics.val_loss = val.val_loss;
+    metrics.val_acc1 = val.val_acc1;
+    metrics.val_acc5 = val.val_acc5;
+    metrics.seconds = seconds_since(epoch_start);
+    end_epoch(epoch, metrics);
+    ++epochs_this_run;
+    if (stop_signal_ && stop_signal_->load() != 0) {
+      int signal = stop_signal_->load();
+      log_warn(str_cat("stopped by signal ", signal, " after epoch ", epoch,
+                       "; resume with --resume ", paths_.checkpoints_dir, "/last.ckpt"));
+      return 128 + signal;
+    }
+    if (last_epoch_of_run && epoch + 1 < epochs) {
+      log_info(str_cat("stopping after ", epochs_this_run,
+                       " epochs as asked (stop_after_epochs); continue with --resume ",
+                       paths_.checkpoints_dir, "/last.ckpt"));
+      break;
+    }
+  }
+  if (!top_k_.entries().empty()) {
+    const TopKEntry& best = top_k_.entries().front();
+    log_info(
+        str_cat("best val/acc1 ", percent(best.score), " at epoch ", best.epoch, ": ", best.path));
+  }
+  log_info(str_cat("done in ", format_duration(seconds_since(start))));
+  return 0;
+}
+
+Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
+  model_->train();
+  const int64_t steps = train_loader_->num_batches();
+  const int64_t first = progress_.batch_in_epoch;  // > 0 when resuming mid-epoch
+  if (prefetched_epoch_ != epoch || first > 0) train_loader_->start_epoch(epoch, first);
+  prefetched_epoch_ = -1;
+
+  MetricSums sums(context_.device);
+  if (first > 0) {  // the partial sums of the interrupted epoch
+    sums.loss_sum.fill_(progress_.loss_sum);
+    sums.loss_samples = progress_.loss_samples;
+    sums.correct[0].fill_(progress_.correct1);
+    sums.correct[1].fill_(progress_.correct5);
+    sums.accuracy_samples = progress_.accuracy_samples;
+  }
+  ProgressBar bar(str_cat("Epoch ", epoch), steps, first, config_.output.log_every_n_steps);
+  const Clock::time_point start = Clock::now();
+  double wait_seconds = 0;
+  int64_t images = 0;
+  auto postfix = [&] {
+    double loss = last_loss_.defined() ? last_loss_.item<double>() : NAN;
+    check_loss_is_finite(loss);
+    double elapsed = std::max(seconds_since(start), 1e-9);
+    return str_printf("img/s=%.0f, data=%.0f%%, lr=%.4g, train/loss=%.4g", images / elapsed,
+                      100.0 * wait_seconds / elapsed, optimizer_->lr(), loss);
+  };
+
+  for (int64_t b = first; b < steps; ++b) {
+    // Wait for the batch (the time the loader could not keep up).
+    const Clock::time_point wait_start = Clock::now();
+    std::shared_ptr<const Batch> batch = train_loader_->next();
+    IMAGENET_CHECK(batch != nullptr, "loader ended the epoch early at batch ", b);
+    wait_seconds += seconds_since(wait_start);
+
+    train_step(*batch, sums);
+    images += batch->size;
+    batch.reset();  // the step copied it to the device: the loader may refill the slot
+    progress_.batch_in_epoch = b + 1;
+
+    bar.update(b + 1, postfix);
+    if (context_.is_main() && progress_.global_step % config_.output.log_every_n_steps == 0) {
+      double loss = last_loss_.item<double>();
+      check_loss_is_finite(loss);
+      csv_->log({{"train/loss_step", loss}, {"lr", optimizer_->lr()}}, epoch,
+                progress_.global_step);
+    }
+    if (stop_signal_ && stop_signal_->load() != 0 && b + 1 < steps) {
+      bar.finish(postfix());
+      save_last_checkpoint(&sums);
+      return EpochEnd::kStopped;
+    }
+  }
+  bar.finish(postfix());
+
+  const double seconds = seconds_since(start);
+  metrics->train_loss = sums.mean_loss();
+  metrics->train_acc1 = sums.acc1();
+  metrics->train_acc5 = sums.acc5();
+  metrics->lr = optimizer_->lr();
+  metrics->images_per_second = images / std::max(seconds, 1e-9);
+  metrics->data_wait = wait_seconds / std::max(seconds, 1e-9);
+  metrics->bad_samples = train_loader_->epoch_stats().bad_samples;
+  check_loss_is_finite(metrics->train_loss);
+  return EpochEnd::kFinished;
+}
+
+void Trainer::train_step(const Batch& batch, MetricSums& sums) {
+  // 1. The batch on the device: uint8 NHWC -> normalized float NCHW (channels_last).
+  DeviceBatch input = to_device_batch(batch, context_.device, channels_last_);
+  const int64_t num_classes = static_cast<int64_t>(data_.train->classes.size());
+
+  // 2. Mixup / CutMix, drawn from (seed, step) so a resumed run mixes the same way.
+  Rng rng(derive_seed(static_cast<uint64_t>(config_.train.seed), kMixStream,
+                      static_cast<uint64_t>(progress_.global_step)));
+  MixParams mix = sample_mix_params(config_.mix, batch.height, batch.width, rng);
+  at::Tensor targets;
+  if (mix.kind != MixKind::kNone)
+    targets =
+        apply_mix(input.images, input.labels, mix, num_classes, config_.optim.label_smoothing);
+
+  // 3. Forward under autocast; the loss in float32.
+  at::Tensor logits;
+  {
+    AutocastGuard autocast(context_.device.type(), config_.train.precision);
+    logits = model_->forward(input.images);
+  }
+  at::Tensor loss = targets.defined() ? soft_target_cross_entropy(logits.to(at::kFloat), targets)
+                                      : at::cross_entropy_loss(logits.to(at::kFloat), input.labels,
+                                                               {}, at::Reduction::Mean, -100,
+                                                               config_.optim.label_smoothing);
+
+  // 4. Backward, scaled for fp16.
+  optimizer_->set_lr(plan_.schedule.at(progress_.global_step));
+  optimizer_->zero_grad();
+  scaler_->scale(loss).backward();
+
+  // 5. Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
+  const bool finite = scaler_->unscale(optimizer_->gradients());
+  if (finite) {
+    clip_gradients();
+    optimizer_->step();
+  }
+  scaler_->update(finite);
+  ++progress_.global_step;
+
+  // 6. Metrics, on the device: accuracy only on batches that were not mixed.
+  last_loss_ = loss.detach();
+  sums.add_loss(last_loss_, batch.size);
+  if (mix.kind == MixKind::kNone) sums.add_accuracy(logits, input.labels);
+}
+
+void Trainer::clip_gradients() {
+  const double limit = config_.optim.gradient_clip_val;
+  if (limit <= 0) return;
+  std::vector<at::Tensor> params = optimizer_->parameters();
+  if (config_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
+    torch::nn::utils::clip_grad_norm_(params, limit);
+  } else {
+    torch::nn::utils::clip_grad_value_(params, limit);
+  }
+}
+
+EpochMetrics Trainer::validate() {
+  model_->eval();
+  at::NoGradGuard no_grad;
+  val_loader_->start_epoch(0);
+  MetricSums sums(context_.device);
+  ProgressBar bar("Validation", val_loader_->num_batches(), 0, config_.output.log_every_n_steps);
+  int64_t done = 0;
+  while (std::shared_ptr<const Batch> batch = val_loader_->next()) {
+    DeviceBatch input = to_device_batch(*batch, context_.device, channels_last_);
+    const int64_t n = batch->size;
+    batch.reset();
+    at::Tensor logits;
+    {
+      AutocastGuard autocast(context_.device.type(), config_.train.precision);
+      logits = model_->forward(input.images);
+    }
+    sums.add_loss(at::cross_entropy_loss(logits.to(at::kFloat), input.labels), n);
+    sums.add_accuracy(logits, input.labels);
+    bar.update(++done, nullptr);
+  }
+  bar.finish("");
+  EpochMetrics m;
+  m.val_loss = sums.mean_loss();
+  m.val_acc1 = sums.acc1();
+  m.val_acc5 = sums.acc5();
+  return m;
+}
+
+void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
+  progress_.epoch = epoch + 1;
+  progress_.batch_in_epoch = 0;
+  if (!context_.is_main()) return;
+
+  // The epoch's line in the log and its row in metrics.csv.
+  log_info(str_cat("Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss),
+                   ", train/acc1 ", percent(m.train_acc1), ", val/loss ",
+                   str_printf("%.4f", m.val_loss), ", val/acc1 ", percent(m.val_acc1),
+                   ", val/acc5 ", percent(m.val_acc5), ", lr ", str_printf("%.4g", m.lr), ", ",
+                   str_printf("%.1f", m.images_per_second), " img/s, data wait ",
+                   percent(m.data_wait), ", ", format_duration(m.seconds)));
+  if (m.bad_samples > 0)
+    log_warn(str_cat(m.bad_samples, " unreadable images were skipped (replaced) this epoch"));
+  if (m.data_wait > 0.5)
+    log_warn(str_cat("the model waited for data ", percent(m.data_wait),
+                     " of this epoch: the loader is the bottleneck. Raise num_workers (now ",
+                     config_.data.num_workers, ", this machine has ",
+                     std::thread::hardware_concurrency(),
+                     " cores), copy the data to a local "
+                     "disk, or lower img_size for quick experiments."));
+  csv_->log({{"train/loss", m.train_loss},
+             {"train/acc1", m.train_acc1},
+             {"train/acc5", m.train_acc5},
+             {"val/loss", m.val_loss},
+             {"val/acc1", m.val_acc1},
+             {"val/acc5", m.val_acc5},
+             {"lr", m.lr},
+             {"train/images_per_sec", m.images_per_second},
+             {"train/data_wait", m.data_wait},
+             {"train/bad_samples", static_cast<double>(m.bad_samples)},
+             {"epoch_time_sec", m.seconds}},
+            epoch, progress_.global_step);
+
+  // Checkpoints: last.ckpt always; a top-k file (a hard link to the same bytes) when among
+  // the best by val/acc1. The table inside the checkpoint already includes this epoch.
+  ensure_directory(paths_.checkpoints_dir);
+  std::string top_k_path;
+  std::vector<std::string> dropped;
+  if (top_k_.should_save(m.val_acc1)) {
+    top_k_path =
+        top_k_.path_for(epoch, m.val_acc1, [](const std::string& p) { return path_exists(p); });
+    dropped = top_k_.add({top_k_path, m.val_acc1, epoch});
+  }
+  CheckpointData data = snapshot(nullptr);
+  data.metrics = {{"train/loss", m.train_loss}, {"train/acc1", m.train_acc1},
+                  {"val/loss", m.val_loss},     {"val/acc1", m.val_acc1},
+                  {"val/acc5", m.val_acc5},     {"lr", m.lr}};
+  const std::string last = paths_.checkpoints_dir + "/last.ckpt";
+  save_checkpoint(last, data);
+  if (!top_k_path.empty() && ::link(last.c_str(), top_k_path.c_str()) != 0)
+    save_checkpoint(top_k_path, data);  // no hard links on this file system: a second copy
+  for (const auto& path : dropped) {
+    if (path == resumed_from_ || path.rfind(paths_.checkpoints_dir + "/", 0) != 0) continue;
+    std::filesystem::remove(path);
+  }
+  write_file_atomic(paths_.checkpoints_dir + "/best_k_models.yaml", top_k_.to_yaml());
+}
+
+void Trainer::save_last_checkpoint(const MetricSums* partial) {
+  if (!context_.is_main()) return;
+  ensure_directory(paths_.checkpoints_dir);
+  save_checkpoint(paths_.checkpoints_dir + "/last.ckpt", snapshot(partial));
+}
+
+CheckpointData Trainer::snapshot(const MetricSums* partial) const {
+  CheckpointData data;
+  data.version = IMAGENET_VERSION;
+  data.config_yaml = config_to_yaml(config_);
+  data.arch = config_.model.arch;
+  data.num_classes = static_cast<int64_t>(data_.train->classes.size());
+  data.classes = data_.train->classes;
+  data.progress = progress_;
+  if (partial != nullptr) {
+    data.progress.loss_sum = partial->loss_sum.item<double>();
+    data.progress.loss_samples = partial->loss_samples;
+    data.progress.correct1 = partial->correct[0].item<int64_t>();
+    data.progress.correct5 = partial->correct[1].item<int64_t>();
+    data.progress.accuracy_samples = partial->accuracy_samples;
+  }
+  data.top_k = top_k_.entries();
+  data.lr = optimizer_->lr();
+  data.state_dict = model_state(*model_);
+  data.momentum = optimizer_->momentum_buffers();
+  if (scaler_->enabled()) {
+    data.scaler_scale = scaler_->scale_tensor();
+    data.scaler_growth_tracker = scaler_->growth_tracker();
+  }
+  return data;
+}
+
+void Trainer::check_loss_is_finite(double loss) const {
+  const bool no_loss_yet = !last_loss_.defined();
+  if (std::isfinite(loss) || no_loss_yet) return;
+  throw RuntimeError(str_cat(
+      "the training loss became ", format_number(loss), " at step ", progress_.global_step,
+      " (epoch ", progress_.epoch, "). The run diverged: lower lr (effective ",
+      format_number(plan_.effective_lr),
+      "), set gradient_clip_val, or use precision "
+      "bf16-mixed instead of 16-mixed. checkpoints/last.ckpt holds the last finished epoch."));
+}
+
+}  // namespace imagenet

@@ -1,0 +1,115 @@
+// Implements util/fs.h on POSIX calls, so every step of an atomic write can be fsync'ed.
+#include "imagenet/util/fs.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "imagenet/util/error.h"
+
+namespace imagenet {
+namespace {
+
+std::string errno_text() {
+  return std::strerror(errno);
+}
+
+void write_all(int fd, std::string_view content, const std::string& path) {
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw RuntimeError(str_cat("cannot write ", path, ": ", errno_text()));
+    done += static_cast<size_t>(n);
+  }
+}
+
+void fsync_path(const std::string& path, bool directory) {
+  int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
+  if (fd < 0) throw RuntimeError(str_cat("cannot open ", path, " to sync it: ", errno_text()));
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  // Some file systems (and directories on a few of them) refuse fsync; that is not data loss.
+  if (rc != 0 && saved != EINVAL && saved != EROFS)
+    throw RuntimeError(str_cat("cannot sync ", path, ": ", std::strerror(saved)));
+}
+
+std::string parent_directory(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  return parent.empty() ? "." : parent.string();
+}
+
+}  // namespace
+
+std::string temporary_path_for(const std::string& path) {
+  return str_cat(path, ".tmp.", ::getpid());
+}
+
+void commit_file_atomic(const std::string& temporary_path, const std::string& final_path) {
+  fsync_path(temporary_path, /*directory=*/false);
+  if (::rename(temporary_path.c_str(), final_path.c_str()) != 0) {
+    std::string error = errno_text();
+    ::unlink(temporary_path.c_str());
+    throw RuntimeError(str_cat("cannot move ", temporary_path, " to ", final_path, ": ", error));
+  }
+  fsync_path(parent_directory(final_path), /*directory=*/true);
+}
+
+void write_file_atomic(const std::string& path, std::string_view content) {
+  std::string tmp = temporary_path_for(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
+  try {
+    write_all(fd, content, tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  ::close(fd);
+  commit_file_atomic(tmp, path);
+}
+
+void append_file_durable(const std::string& path, std::string_view content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError(str_cat("cannot open ", path, " for appending: ", errno_text()));
+  try {
+    write_all(fd, content, path);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::fdatasync(fd);
+  ::close(fd);
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw RuntimeError(str_cat("cannot open ", path, ": ", errno_text()));
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw RuntimeError(str_cat("cannot read ", path, ": ", errno_text()));
+  return content;
+}
+
+void ensure_directory(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) throw RuntimeError(str_cat("cannot create directory ", path, ": ", ec.message()));
+}
+
+bool path_exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
+bool is_directory(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::is_directory(path, ec);
+}
+
+}  // namespace imagenet

@@ -1,0 +1,161 @@
+// Tests data/batch_loader: determinism across worker counts, mid-epoch restart, validation
+// batches, and unreadable images being counted and replaced.
+#include "imagenet/data/batch_loader.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <cstring>
+
+#include "imagenet/data/prepare.h"
+#include "imagenet/util/error.h"
+#include "test_support.h"
+
+namespace imagenet {
+namespace {
+
+using testing::TempDir;
+
+struct LoadedBatch {
+  std::vector<uint8_t> images;
+  std::vector<int64_t> labels;
+};
+
+std::shared_ptr<DatasetIndex> make_dataset(const TempDir& dir, const std::string& split,
+                                           int png_every = 0) {
+  SyntheticOptions o;
+  o.out_dir = dir.path();
+  o.classes = 3;
+  o.train_per_class = 10;
+  o.val_per_class = 3;
+  o.png_every = png_every;
+  prepare_synthetic(o);
+  auto index = std::make_shared<DatasetIndex>();
+  *index = scan_image_folder(dir.file(split), list_class_folders(dir.file("train")));
+  return index;
+}
+
+LoaderOptions train_options(int workers) {
+  LoaderOptions o;
+  o.batch_size = 4;
+  o.num_workers = workers;
+  o.prefetch_batches = 2;
+  o.sampler.seed = 11;
+  o.sampler.shuffle = true;
+  o.sampler.drop_last = true;
+  o.transform.size = 32;
+  return o;
+}
+
+std::vector<LoadedBatch> load_epoch(BatchLoader& loader, int64_t epoch, int64_t first = 0) {
+  loader.start_epoch(epoch, first);
+  std::vector<LoadedBatch> out;
+  while (auto batch = loader.next()) {
+    size_t bytes = static_cast<size_t>(batch->size) * batch->height * batch->width * 3;
+    out.push_back({std::vector<uint8_t>(batch->images, batch->images + bytes),
+                   std::vector<int64_t>(batch->labels, batch->labels + batch->size)});
+  }
+  return out;
+}
+
+TEST(BatchLoader, SameBatchesWhateverTheNumberOfWorkers) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  BatchLoader one(index, train_options(1));
+  BatchLoader three(index, train_options(3));
+  EXPECT_EQ(one.num_batches(), 7);  // 30 images, batches of 4, last 2 dropped
+  for (int64_t epoch : {0, 1}) {
+    auto a = load_epoch(one, epoch);
+    auto b = load_epoch(three, epoch);
+    ASSERT_EQ(a.size(), 7u);
+    ASSERT_EQ(b.size(), 7u);
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i].labels, b[i].labels) << "epoch " << epoch << " batch " << i;
+      EXPECT_TRUE(a[i].images == b[i].images) << "epoch " << epoch << " batch " << i;
+    }
+  }
+}
+
+TEST(BatchLoader, EpochsDifferAndRestartMidEpochContinuesTheSameOrder) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  BatchLoader loader(index, train_options(2));
+  auto epoch0 = load_epoch(loader, 0);
+  auto epoch1 = load_epoch(loader, 1);
+  EXPECT_FALSE(epoch0[0].images == epoch1[0].images);
+  auto tail = load_epoch(loader, 1, /*first=*/3);
+  ASSERT_EQ(tail.size(), 4u);
+  for (size_t i = 0; i < tail.size(); ++i) EXPECT_TRUE(tail[i].images == epoch1[i + 3].images);
+}
+
+TEST(BatchLoader, AbandoningAnEpochEarlyIsSafe) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  BatchLoader loader(index, train_options(3));
+  loader.start_epoch(0);
+  { auto first = loader.next(); }
+  auto full = load_epoch(loader, 0);  // restarts while workers were still filling the ring
+  BatchLoader fresh(index, train_options(1));
+  auto expected = load_epoch(fresh, 0);
+  ASSERT_EQ(full.size(), expected.size());
+  for (size_t i = 0; i < full.size(); ++i) EXPECT_TRUE(full[i].images == expected[i].images);
+}
+
+TEST(BatchLoader, ValidationKeepsEveryImageInOrder) {
+  TempDir dir;
+  auto index = make_dataset(dir, "val", /*png_every=*/2);
+  LoaderOptions o = train_options(2);
+  o.sampler.shuffle = false;
+  o.sampler.drop_last = false;
+  o.transform.random_crop = false;
+  BatchLoader loader(index, o);
+  auto batches = load_epoch(loader, 0);
+  ASSERT_EQ(batches.size(), 3u);  // 9 images: 4 + 4 + 1
+  EXPECT_EQ(batches[2].labels.size(), 1u);
+  std::vector<int64_t> labels;
+  for (auto& b : batches) labels.insert(labels.end(), b.labels.begin(), b.labels.end());
+  EXPECT_EQ(labels, (std::vector<int64_t>{0, 0, 0, 1, 1, 1, 2, 2, 2}));
+  // Validation has no randomness: another epoch gives the same pixels.
+  auto again = load_epoch(loader, 5);
+  EXPECT_TRUE(again[0].images == batches[0].images);
+}
+
+TEST(BatchLoader, UnreadableImagesAreCountedAndReplaced) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  // A truncated JPEG, an empty file and a text file posing as an image.
+  {
+    FILE* f = std::fopen(index->samples[0].path.c_str(), "r+b");
+    ASSERT_NE(f, nullptr);
+    ASSERT_EQ(::ftruncate(fileno(f), 200), 0);
+    std::fclose(f);
+  }
+  testing::write_text(index->samples[5].path, "");
+  testing::write_text(index->samples[12].path, "not an image at all");
+  LoaderOptions o = train_options(2);
+  o.max_bad_fraction = 0.5;
+  BatchLoader loader(index, o);
+  auto batches = load_epoch(loader, 0);
+  EXPECT_EQ(batches.size(), 7u);
+  for (auto& b : batches) EXPECT_EQ(b.labels.size(), 4u);
+  LoaderEpochStats stats = loader.epoch_stats();
+  EXPECT_GE(stats.bad_samples, 2);  // those of the 28 loaded images (2 are dropped)
+  EXPECT_LE(stats.bad_samples, 3);
+  ASSERT_FALSE(stats.bad_examples.empty());
+
+  // With no tolerance the run stops, naming a file.
+  o.max_bad_fraction = 0.0;
+  BatchLoader strict(index, o);
+  try {
+    load_epoch(strict, 0);
+    FAIL() << "expected RuntimeError";
+  } catch (const RuntimeError& e) {
+    std::string message = e.what();
+    EXPECT_NE(message.find("could not be read"), std::string::npos) << message;
+    EXPECT_NE(message.find(dir.path()), std::string::npos) << message;
+  }
+}
+
+}  // namespace
+}  // namespace imagenet

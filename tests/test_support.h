@@ -1,0 +1,41 @@
+// Helpers shared by the tests: scratch folders, small files, running the binary.
+#pragma once
+
+#include <string>
+
+namespace imagenet::testing {
+
+/// A fresh folder under the system temp dir, removed with everything in it on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  /// path() + "/" + relative
+  std::string file(const std::string& relative) const;
+
+ private:
+  std::string path_;
+};
+
+/// Writes `content` to `path`, creating parent folders.
+void write_text(const std::string& path, const std::string& content);
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  ///< stdout and stderr together
+};
+
+/// Runs a shell command and captures its output and exit code.
+CommandResult run_command(const std::string& command);
+
+/// The imagenet_train binary built with the tests.
+std::string binary_path();
+
+/// Path of a file in the source tree, e.g. source_path("configs/demo.yaml").
+std::string source_path(const std::string& relative);
+
+}  // namespace imagenet::testing
