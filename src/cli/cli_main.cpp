@@ -42,6 +42,7 @@ int cli_main(int argc, char** argv) {
   cli::register_train_command(app, action);
   cli::register_config_command(app, action);
   cli::register_prepare_command(app, action);
+  cli::register_bench_command(app, action);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

@@ -12,5 +12,6 @@ using CommandAction = std::function<int()>;
 void register_train_command(CLI::App& app, CommandAction& action);
 void register_config_command(CLI::App& app, CommandAction& action);
 void register_prepare_command(CLI::App& app, CommandAction& action);
+void register_bench_command(CLI::App& app, CommandAction& action);
 
 }  // namespace imagenet::cli

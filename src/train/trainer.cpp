@@ -1,8 +1,6 @@
 // Implements train/trainer.h: setup, the epoch loop, validation and checkpoints.
 #include "imagenet/train/trainer.h"
 
-#include <torch/nn/utils/clip_grad.h>
-#include <torch/utils.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -13,17 +11,14 @@
 #include "imagenet/config/config_loader.h"
 #include "imagenet/logging/progress.h"
 #include "imagenet/train/batch_input.h"
-#include "imagenet/train/mixup.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"
-#include "imagenet/util/rng.h"
 
 namespace imagenet {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr uint64_t kMixStream = 0x6d1c;  // seed stream of the per-step mixing draws
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -31,31 +26,6 @@ double seconds_since(Clock::time_point start) {
 
 std::string percent(double fraction) {
   return std::isnan(fraction) ? std::string("n/a") : str_printf("%.2f%%", 100.0 * fraction);
-}
-
-/// Moves 4-D parameters and buffers to channels_last in place (there is no Module::to for a
-/// memory format in C++); set_data keeps the tensors' identities, so references stay valid.
-void to_channels_last(torch::nn::Module& module) {
-  at::NoGradGuard no_grad;
-  for (auto& p : module.parameters())
-    if (p.dim() == 4) p.set_data(p.contiguous(at::MemoryFormat::ChannelsLast));
-  for (auto& b : module.buffers())
-    if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
-}
-
-/// Weight decay on every parameter, or (weight_decay_norm_bias: false) not on 1-D ones.
-std::vector<Sgd::ParamGroup> parameter_groups(torch::nn::Module& model, const OptimConfig& o) {
-  Sgd::ParamGroup decay, no_decay;
-  decay.weight_decay = o.weight_decay;
-  for (auto& item : model.named_parameters()) {
-    Sgd::ParamGroup& group =
-        (!o.weight_decay_norm_bias && item.value().dim() <= 1) ? no_decay : decay;
-    group.names.push_back(item.key());
-    group.params.push_back(item.value());
-  }
-  std::vector<Sgd::ParamGroup> groups{decay};
-  if (!no_decay.params.empty()) groups.push_back(no_decay);
-  return groups;
 }
 
 std::map<std::string, at::Tensor> model_state(const torch::nn::Module& model) {
@@ -85,23 +55,8 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
       stop_signal_(stop_signal),
       top_k_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k) {
   const c10::Device device = context_.device;
-  const int64_t num_classes = static_cast<int64_t>(data_.train->classes.size());
-
-  // Model: seeded, so the same seed gives the same initial weights.
-  torch::manual_seed(static_cast<uint64_t>(config_.train.seed));
-  model_ = ResNet(ResNetOptions{config_.model.arch, num_classes, config_.model.zero_init_residual});
-  model_->to(device);
-  channels_last_ = config_.model.channels_last == Switch::kOn ||
-                   (config_.model.channels_last == Switch::kAuto && device.is_cuda());
-  if (channels_last_) to_channels_last(*model_);
-
-  // Optimizer and loss scaler (fp16 only).
-  Sgd::Options sgd;
-  sgd.momentum = config_.optim.momentum;
-  sgd.nesterov = config_.optim.nesterov;
-  optimizer_ = std::make_unique<Sgd>(parameter_groups(*model_, config_.optim), sgd);
-  scaler_ =
-      std::make_unique<GradScaler>(config_.train.precision == Precision::kFloat16Mixed, device);
+  step_ = std::make_unique<TrainStep>(config_, device,
+                                      static_cast<int64_t>(data_.train->classes.size()));
 
   // Loaders. Page-locked buffers make the copy to a GPU faster.
   auto make_loader_options = [&](bool train) {
@@ -157,7 +112,7 @@ Trainer::~Trainer() {
 
 void Trainer::restore(const CheckpointData& checkpoint, const std::string& checkpoint_path) {
   at::NoGradGuard no_grad;
-  auto state = model_state(*model_);
+  auto state = model_state(*step_->model());
   for (const auto& [name, tensor] : state) {
     auto it = checkpoint.state_dict.find(name);
     if (it == checkpoint.state_dict.end())
@@ -167,9 +122,9 @@ void Trainer::restore(const CheckpointData& checkpoint, const std::string& check
                                ", the model expects ", tensor.sizes(), "."));
     tensor.copy_(it->second);  // keeps the device and memory format of the model
   }
-  optimizer_->load_momentum_buffers(checkpoint.momentum);
-  if (scaler_->enabled() && checkpoint.scaler_scale.defined())
-    scaler_->load(checkpoint.scaler_scale, checkpoint.scaler_growth_tracker);
+  step_->optimizer().load_momentum_buffers(checkpoint.momentum);
+  if (step_->scaler().enabled() && checkpoint.scaler_scale.defined())
+    step_->scaler().load(checkpoint.scaler_scale, checkpoint.scaler_growth_tracker);
   progress_ = checkpoint.progress;
   top_k_.restore(checkpoint.top_k);
   resumed_from_ = checkpoint_path;
@@ -236,7 +191,7 @@ int Trainer::fit() {
 }
 
 Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
-  model_->train();
+  step_->model()->train();
   const int64_t steps = train_loader_->num_batches();
   const int64_t first = progress_.batch_in_epoch;  // > 0 when resuming mid-epoch
   if (prefetched_epoch_ != epoch || first > 0) train_loader_->start_epoch(epoch, first);
@@ -259,7 +214,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     check_loss_is_finite(loss);
     double elapsed = std::max(seconds_since(start), 1e-9);
     return str_printf("img/s=%.0f, data=%.0f%%, lr=%.4g, train/loss=%.4g", images / elapsed,
-                      100.0 * wait_seconds / elapsed, optimizer_->lr(), loss);
+                      100.0 * wait_seconds / elapsed, step_->optimizer().lr(), loss);
   };
 
   for (int64_t b = first; b < steps; ++b) {
@@ -278,7 +233,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     if (context_.is_main() && progress_.global_step % config_.output.log_every_n_steps == 0) {
       double loss = last_loss_.item<double>();
       check_loss_is_finite(loss);
-      csv_->log({{"train/loss_step", loss}, {"lr", optimizer_->lr()}}, epoch,
+      csv_->log({{"train/loss_step", loss}, {"lr", step_->optimizer().lr()}}, epoch,
                 progress_.global_step);
     }
     if (stop_signal_ && stop_signal_->load() != 0 && b + 1 < steps) {
@@ -293,7 +248,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   metrics->train_loss = sums.mean_loss();
   metrics->train_acc1 = sums.acc1();
   metrics->train_acc5 = sums.acc5();
-  metrics->lr = optimizer_->lr();
+  metrics->lr = step_->optimizer().lr();
   metrics->images_per_second = images / std::max(seconds, 1e-9);
   metrics->data_wait = wait_seconds / std::max(seconds, 1e-9);
   metrics->bad_samples = train_loader_->epoch_stats().bad_samples;
@@ -302,76 +257,32 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
 }
 
 void Trainer::train_step(const Batch& batch, MetricSums& sums) {
-  // 1. The batch on the device: uint8 NHWC -> normalized float NCHW (channels_last).
-  DeviceBatch input = to_device_batch(batch, context_.device, channels_last_);
-  const int64_t num_classes = static_cast<int64_t>(data_.train->classes.size());
-
-  // 2. Mixup / CutMix, drawn from (seed, step) so a resumed run mixes the same way.
-  Rng rng(derive_seed(static_cast<uint64_t>(config_.train.seed), kMixStream,
-                      static_cast<uint64_t>(progress_.global_step)));
-  MixParams mix = sample_mix_params(config_.mix, batch.height, batch.width, rng);
-  at::Tensor targets;
-  if (mix.kind != MixKind::kNone)
-    targets =
-        apply_mix(input.images, input.labels, mix, num_classes, config_.optim.label_smoothing);
-
-  // 3. Forward under autocast; the loss in float32.
-  at::Tensor logits;
-  {
-    AutocastGuard autocast(context_.device.type(), config_.train.precision);
-    logits = model_->forward(input.images);
-  }
-  at::Tensor loss = targets.defined() ? soft_target_cross_entropy(logits.to(at::kFloat), targets)
-                                      : at::cross_entropy_loss(logits.to(at::kFloat), input.labels,
-                                                               {}, at::Reduction::Mean, -100,
-                                                               config_.optim.label_smoothing);
-
-  // 4. Backward, scaled for fp16.
-  optimizer_->set_lr(plan_.schedule.at(progress_.global_step));
-  optimizer_->zero_grad();
-  scaler_->scale(loss).backward();
-
-  // 5. Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
-  const bool finite = scaler_->unscale(optimizer_->gradients());
-  if (finite) {
-    clip_gradients();
-    optimizer_->step();
-  }
-  scaler_->update(finite);
+  // The batch on the device (uint8 NHWC -> normalized float NCHW), then one optimizer step
+  // at the scheduled LR; accuracy only on batches that were not mixed.
+  DeviceBatch input = to_device_batch(batch, context_.device, step_->channels_last());
+  StepResult result =
+      step_->run(input, plan_.schedule.at(progress_.global_step), progress_.global_step);
   ++progress_.global_step;
-
-  // 6. Metrics, on the device: accuracy only on batches that were not mixed.
-  last_loss_ = loss.detach();
-  sums.add_loss(last_loss_, batch.size);
-  if (mix.kind == MixKind::kNone) sums.add_accuracy(logits, input.labels);
-}
-
-void Trainer::clip_gradients() {
-  const double limit = config_.optim.gradient_clip_val;
-  if (limit <= 0) return;
-  std::vector<at::Tensor> params = optimizer_->parameters();
-  if (config_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
-    torch::nn::utils::clip_grad_norm_(params, limit);
-  } else {
-    torch::nn::utils::clip_grad_value_(params, limit);
-  }
+  last_loss_ = result.loss;
+  sums.add_loss(result.loss, batch.size);
+  if (!result.mixed) sums.add_accuracy(result.logits, input.labels);
 }
 
 EpochMetrics Trainer::validate() {
-  model_->eval();
+  step_->model()->eval();
   at::NoGradGuard no_grad;
   val_loader_->start_epoch(0);
   MetricSums sums(context_.device);
   ProgressBar bar("Validation", val_loader_->num_batches(), 0, config_.output.log_every_n_steps);
   int64_t done = 0;
   while (std::shared_ptr<const Batch> batch = val_loader_->next()) {
-    DeviceBatch input = to_device_batch(*batch, context_.device, channels_last_);
+    DeviceBatch input = to_device_batch(*batch, context_.device, step_->channels_last());
     const int64_t n = batch->size;
     batch.reset();
     at::Tensor logits;
     {
       AutocastGuard autocast(context_.device.type(), config_.train.precision);
-      logits = model_->forward(input.images);
+      logits = step_->model()->forward(input.images);
     }
     sums.add_loss(at::cross_entropy_loss(logits.to(at::kFloat), input.labels), n);
     sums.add_accuracy(logits, input.labels);
@@ -466,12 +377,12 @@ CheckpointData Trainer::snapshot(const MetricSums* partial) const {
     data.progress.accuracy_samples = partial->accuracy_samples;
   }
   data.top_k = top_k_.entries();
-  data.lr = optimizer_->lr();
-  data.state_dict = model_state(*model_);
-  data.momentum = optimizer_->momentum_buffers();
-  if (scaler_->enabled()) {
-    data.scaler_scale = scaler_->scale_tensor();
-    data.scaler_growth_tracker = scaler_->growth_tracker();
+  data.lr = step_->optimizer().lr();
+  data.state_dict = model_state(*step_->model());
+  data.momentum = step_->optimizer().momentum_buffers();
+  if (step_->scaler().enabled()) {
+    data.scaler_scale = step_->scaler().scale_tensor();
+    data.scaler_growth_tracker = step_->scaler().growth_tracker();
   }
   return data;
 }

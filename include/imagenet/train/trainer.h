@@ -14,11 +14,9 @@
 #include "imagenet/config/config.h"
 #include "imagenet/data/batch_loader.h"
 #include "imagenet/logging/metrics_csv.h"
-#include "imagenet/model/resnet.h"
-#include "imagenet/train/amp.h"
 #include "imagenet/train/metrics.h"
 #include "imagenet/train/plan.h"
-#include "imagenet/train/sgd.h"
+#include "imagenet/train/train_step.h"
 
 namespace imagenet {
 
@@ -76,14 +74,13 @@ class Trainer {
 
   const TrainingPlan& plan() const { return plan_; }
   const TrainingProgress& progress() const { return progress_; }
-  ResNet& model() { return model_; }
+  ResNet& model() { return step_->model(); }
 
  private:
   enum class EpochEnd { kFinished, kStopped };
 
   EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
   void train_step(const Batch& batch, MetricSums& sums);
-  void clip_gradients();
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
@@ -95,16 +92,13 @@ class Trainer {
   RunPaths paths_;
   const std::atomic<int>* stop_signal_;
 
-  ResNet model_{nullptr};
-  std::unique_ptr<Sgd> optimizer_;
-  std::unique_ptr<GradScaler> scaler_;
+  std::unique_ptr<TrainStep> step_;
   std::unique_ptr<BatchLoader> train_loader_;
   std::unique_ptr<BatchLoader> val_loader_;
   TrainingPlan plan_;
   TrainingProgress progress_;
   TopKCheckpoints top_k_;
   std::unique_ptr<MetricsCsv> csv_;
-  bool channels_last_ = false;
   std::string resumed_from_;
   int64_t prefetched_epoch_ = -1;  // epoch the train loader already started (during validation)
   at::Tensor last_loss_;           // loss of the latest step, on the device

@@ -1,0 +1,98 @@
+// Tests checkpoint/checkpoint: the round trip of every field, and refusals of other files.
+#include "imagenet/checkpoint/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+#include "test_support.h"
+
+namespace imagenet {
+namespace {
+
+CheckpointData sample() {
+  CheckpointData d;
+  d.version = "0.1.0";
+  d.config_yaml = "lr: 0.1\nmodel: resnet18\n";
+  d.arch = "resnet18";
+  d.num_classes = 3;
+  d.classes = {"cat", "dog", "eel"};
+  d.progress.epoch = 4;
+  d.progress.batch_in_epoch = 7;
+  d.progress.global_step = 123;
+  d.progress.loss_sum = 12.5;
+  d.progress.loss_samples = 56;
+  d.progress.correct1 = 20;
+  d.progress.correct5 = 50;
+  d.progress.accuracy_samples = 56;
+  d.top_k = {{"ckpts/a.ckpt", 0.75, 3}, {"ckpts/b.ckpt", 0.5, 1}};
+  d.metrics = {{"val/acc1", 0.75}, {"train/loss", 1.25}};
+  d.lr = 0.05;
+  d.state_dict = {{"fc.weight", torch::randn({3, 4})},
+                  {"bn1.num_batches_tracked", torch::tensor(17, torch::kLong)},
+                  {"conv1.weight", torch::randn({2, 3, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast)}};
+  d.momentum = {{"fc.weight", torch::randn({3, 4})}};
+  d.scaler_scale = torch::tensor({32768.0f});
+  d.scaler_growth_tracker = torch::tensor({5}, torch::kInt);
+  return d;
+}
+
+TEST(Checkpoint, RoundTripKeepsEverything) {
+  testing::TempDir dir;
+  CheckpointData d = sample();
+  save_checkpoint(dir.file("x.ckpt"), d);
+  CheckpointData r = load_checkpoint(dir.file("x.ckpt"));
+  EXPECT_EQ(r.version, d.version);
+  EXPECT_EQ(r.config_yaml, d.config_yaml);
+  EXPECT_EQ(r.arch, d.arch);
+  EXPECT_EQ(r.classes, d.classes);
+  EXPECT_EQ(r.progress.epoch, 4);
+  EXPECT_EQ(r.progress.batch_in_epoch, 7);
+  EXPECT_EQ(r.progress.global_step, 123);
+  EXPECT_EQ(r.progress.loss_sum, 12.5);
+  EXPECT_EQ(r.progress.correct5, 50);
+  ASSERT_EQ(r.top_k.size(), 2u);
+  EXPECT_EQ(r.top_k[0].path, "ckpts/a.ckpt");
+  EXPECT_EQ(r.top_k[1].epoch, 1);
+  EXPECT_EQ(r.metrics.at("val/acc1"), 0.75);
+  EXPECT_EQ(r.lr, 0.05);
+  for (const auto& [name, t] : d.state_dict) EXPECT_TRUE(torch::equal(r.state_dict.at(name), t)) << name;
+  EXPECT_TRUE(torch::equal(r.momentum.at("fc.weight"), d.momentum.at("fc.weight")));
+  EXPECT_EQ(r.scaler_scale.item<float>(), 32768.0f);
+  EXPECT_EQ(r.scaler_growth_tracker.item<int>(), 5);
+}
+
+TEST(Checkpoint, RefusesOtherFiles) {
+  testing::TempDir dir;
+  EXPECT_THROW(load_checkpoint(dir.file("missing.ckpt")), UsageError);
+  testing::write_text(dir.file("text.ckpt"), "not a checkpoint");
+  EXPECT_THROW(load_checkpoint(dir.file("text.ckpt")), UsageError);
+  // A truncated checkpoint (a crash while copying it elsewhere) is refused, not half-read.
+  save_checkpoint(dir.file("good.ckpt"), sample());
+  std::string bytes = read_file(dir.file("good.ckpt"));
+  testing::write_text(dir.file("cut.ckpt"), bytes.substr(0, bytes.size() / 2));
+  EXPECT_THROW(load_checkpoint(dir.file("cut.ckpt")), UsageError);
+  // A pickle of something else.
+  std::vector<char> other = torch::pickle_save(torch::IValue(torch::ones({2})));
+  testing::write_text(dir.file("tensor.ckpt"), std::string(other.begin(), other.end()));
+  EXPECT_THROW(load_checkpoint(dir.file("tensor.ckpt")), UsageError);
+}
+
+TEST(Checkpoint, OverwriteIsAtomic) {
+  testing::TempDir dir;
+  CheckpointData d = sample();
+  save_checkpoint(dir.file("last.ckpt"), d);
+  d.progress.epoch = 5;
+  save_checkpoint(dir.file("last.ckpt"), d);
+  EXPECT_EQ(load_checkpoint(dir.file("last.ckpt")).progress.epoch, 5);
+  // No temporary files are left behind.
+  int files = 0;
+  for (auto& e : std::filesystem::directory_iterator(dir.path())) files += e.is_regular_file();
+  EXPECT_EQ(files, 1);
+}
+
+}  // namespace
+}  // namespace imagenet
