@@ -1,7 +1,7 @@
 // `imagenet_train bench-model`: the training step alone on synthetic input (see bench/).
+#include "imagenet/train/bench_command.h"
 #include "commands.h"
 #include "config_flags.h"
-#include "imagenet/train/bench_command.h"
 
 namespace imagenet::cli {
 

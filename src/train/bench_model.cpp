@@ -35,7 +35,8 @@ int run_bench_model_command(const BenchModelCommand& command) {
     DeviceBatch b;
     b.images = at::randn({n, 3, size, size}, at::TensorOptions().device(device));
     if (step.channels_last()) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
-    b.labels = at::randint(command.num_classes, {n}, at::TensorOptions().dtype(at::kLong).device(device));
+    b.labels =
+        at::randint(command.num_classes, {n}, at::TensorOptions().dtype(at::kLong).device(device));
     return b;
   };
   DeviceBatch batch = make_batch();
@@ -54,7 +55,8 @@ int run_bench_model_command(const BenchModelCommand& command) {
     loss = step.run(b, config.optim.lr, command.warmup_steps + i).loss;
   }
   sync();
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double images_per_second = n * command.steps / seconds;
   std::cout << str_printf(
                    "bench-model: arch=%s batch=%lld img_size=%lld precision=%s channels_last=%s "

@@ -199,7 +199,8 @@ int run_train_command(const TrainCommand& command) {
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
   // 6. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops.
-  Trainer trainer(config, RunContext{device, 0, 1}, data, paths, &g_stop_signal);
+  Trainer trainer(config, RunContext{device, 0, 1}, data, paths,
+                  [] { return g_stop_signal.load(); });
   log_info("plan: " + trainer.plan().describe());
   if (resuming) {
     trainer.restore(checkpoint, command.resume_path);

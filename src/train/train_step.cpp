@@ -52,7 +52,8 @@ TrainStep::TrainStep(const Config& config, c10::Device device, int64_t num_class
   sgd.momentum = config.optim.momentum;
   sgd.nesterov = config.optim.nesterov;
   optimizer_ = std::make_unique<Sgd>(parameter_groups(*model_, config.optim), sgd);
-  scaler_ = std::make_unique<GradScaler>(config.train.precision == Precision::kFloat16Mixed, device);
+  scaler_ =
+      std::make_unique<GradScaler>(config.train.precision == Precision::kFloat16Mixed, device);
 }
 
 StepResult TrainStep::run(DeviceBatch& input, double lr, int64_t step) {
@@ -66,7 +67,8 @@ StepResult TrainStep::run(DeviceBatch& input, double lr, int64_t step) {
   MixParams mix = sample_mix_params(config_.mix, height, width, rng);
   at::Tensor targets;
   if (mix.kind != MixKind::kNone) {
-    targets = apply_mix(input.images, input.labels, mix, num_classes_, config_.optim.label_smoothing);
+    targets =
+        apply_mix(input.images, input.labels, mix, num_classes_, config_.optim.label_smoothing);
     result.mixed = true;
   }
 

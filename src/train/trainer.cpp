@@ -47,12 +47,12 @@ RunPaths make_run_paths(const std::string& output_dir) {
 }
 
 Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
-                 const std::atomic<int>* stop_signal)
+                 StopRequest stop_requested)
     : config_(std::move(config)),
       context_(context),
       data_(std::move(data)),
       paths_(std::move(paths)),
-      stop_signal_(stop_signal),
+      stop_requested_(std::move(stop_requested)),
       top_k_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k) {
   const c10::Device device = context_.device;
   step_ = std::make_unique<TrainStep>(config_, device,
@@ -101,7 +101,10 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   val_loader_ = std::make_unique<BatchLoader>(data_.val, val_options);
 
   plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
-  if (context_.is_main()) csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
+  if (context_.is_main()) {
+    ensure_directory(paths_.output_dir);
+    csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
+  }
 }
 
 Trainer::~Trainer() {
@@ -146,7 +149,7 @@ int Trainer::fit() {
 
     // Train one epoch; a stop signal saves a mid-epoch checkpoint and ends the run.
     if (train_epoch(epoch, &metrics) == EpochEnd::kStopped) {
-      int signal = stop_signal_ ? stop_signal_->load() : 0;
+      int signal = stop_signal();
       log_warn(str_cat("stopped by signal ", signal, " in epoch ", epoch, " after batch ",
                        progress_.batch_in_epoch, "; resume with --resume ", paths_.checkpoints_dir,
                        "/last.ckpt"));
@@ -168,8 +171,7 @@ int Trainer::fit() {
     metrics.seconds = seconds_since(epoch_start);
     end_epoch(epoch, metrics);
     ++epochs_this_run;
-    if (stop_signal_ && stop_signal_->load() != 0) {
-      int signal = stop_signal_->load();
+    if (int signal = stop_signal(); signal != 0) {
       log_warn(str_cat("stopped by signal ", signal, " after epoch ", epoch,
                        "; resume with --resume ", paths_.checkpoints_dir, "/last.ckpt"));
       return 128 + signal;
@@ -236,7 +238,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
       csv_->log({{"train/loss_step", loss}, {"lr", step_->optimizer().lr()}}, epoch,
                 progress_.global_step);
     }
-    if (stop_signal_ && stop_signal_->load() != 0 && b + 1 < steps) {
+    if (b + 1 < steps && stop_signal() != 0) {
       bar.finish(postfix());
       save_last_checkpoint(&sums);
       return EpochEnd::kStopped;
@@ -385,6 +387,10 @@ CheckpointData Trainer::snapshot(const MetricSums* partial) const {
     data.scaler_growth_tracker = step_->scaler().growth_tracker();
   }
   return data;
+}
+
+int Trainer::stop_signal() const {
+  return stop_requested_ ? stop_requested_() : 0;
 }
 
 void Trainer::check_loss_is_finite(double loss) const {

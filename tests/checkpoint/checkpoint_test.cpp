@@ -31,9 +31,10 @@ CheckpointData sample() {
   d.top_k = {{"ckpts/a.ckpt", 0.75, 3}, {"ckpts/b.ckpt", 0.5, 1}};
   d.metrics = {{"val/acc1", 0.75}, {"train/loss", 1.25}};
   d.lr = 0.05;
-  d.state_dict = {{"fc.weight", torch::randn({3, 4})},
-                  {"bn1.num_batches_tracked", torch::tensor(17, torch::kLong)},
-                  {"conv1.weight", torch::randn({2, 3, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast)}};
+  d.state_dict = {
+      {"fc.weight", torch::randn({3, 4})},
+      {"bn1.num_batches_tracked", torch::tensor(17, torch::kLong)},
+      {"conv1.weight", torch::randn({2, 3, 3, 3}).contiguous(at::MemoryFormat::ChannelsLast)}};
   d.momentum = {{"fc.weight", torch::randn({3, 4})}};
   d.scaler_scale = torch::tensor({32768.0f});
   d.scaler_growth_tracker = torch::tensor({5}, torch::kInt);
@@ -59,7 +60,8 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(r.top_k[1].epoch, 1);
   EXPECT_EQ(r.metrics.at("val/acc1"), 0.75);
   EXPECT_EQ(r.lr, 0.05);
-  for (const auto& [name, t] : d.state_dict) EXPECT_TRUE(torch::equal(r.state_dict.at(name), t)) << name;
+  for (const auto& [name, t] : d.state_dict)
+    EXPECT_TRUE(torch::equal(r.state_dict.at(name), t)) << name;
   EXPECT_TRUE(torch::equal(r.momentum.at("fc.weight"), d.momentum.at("fc.weight")));
   EXPECT_EQ(r.scaler_scale.item<float>(), 32768.0f);
   EXPECT_EQ(r.scaler_growth_tracker.item<int>(), 5);

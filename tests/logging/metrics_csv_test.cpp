@@ -46,7 +46,8 @@ TEST(Progress, LineInTqdmFormat) {
   EXPECT_EQ(format_progress_line("Validation", 0, 10, 0.0, 0.0, ""),
             "Validation:   0%|          | 0/10 [00:00<?, ?it/s]");
   EXPECT_EQ(format_progress_line("Epoch 0", 10, 10, 20.0, 0.5, ""),
-            "Epoch 0: 100%|\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588| 10/10 [00:20<00:00, 2.00s/it]");
+            "Epoch 0: 100%|\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588\u2588| 10/10 "
+            "[00:20<00:00, 2.00s/it]");
 }
 
 }  // namespace

@@ -32,14 +32,29 @@ LrSchedule make(LrScheduler kind, double base, double lr_min, double factor, int
 TEST(LrSchedule, ProducesPyTorchValues) {
   const std::vector<Case> cases = {
       {make(LrScheduler::kCosine, 0.5, 0.0, 0.01, 25, 300),
-       {{0, 0.005}, {1, 0.0248}, {24, 0.4802}, {25, 0.5}, {26, 0.4999836867817129},
-        {150, 0.2855787095683213}, {298, 6.525074417979002e-05}, {299, 1.6313218287128388e-05}}},
+       {{0, 0.005},
+        {1, 0.0248},
+        {24, 0.4802},
+        {25, 0.5},
+        {26, 0.4999836867817129},
+        {150, 0.2855787095683213},
+        {298, 6.525074417979002e-05},
+        {299, 1.6313218287128388e-05}}},
       {make(LrScheduler::kCosine, 0.357, 1e-5, 0.1, 0, 50),
-       {{0, 0.357}, {1, 0.3566477808908043}, {25, 0.178505}, {48, 0.0014174863888722908},
+       {{0, 0.357},
+        {1, 0.3566477808908043},
+        {25, 0.178505},
+        {48, 0.0014174863888722908},
         {49, 0.000362219109195668}}},
       {make(LrScheduler::kConstant, 0.1, 0.0, 0.01, 10, 40),
-       {{0, 0.001}, {1, 0.010899999999999998}, {9, 0.09009999999999996}, {10, 0.1}, {11, 0.1},
-        {20, 0.1}, {38, 0.1}, {39, 0.1}}},
+       {{0, 0.001},
+        {1, 0.010899999999999998},
+        {9, 0.09009999999999996},
+        {10, 0.1},
+        {11, 0.1},
+        {20, 0.1},
+        {38, 0.1},
+        {39, 0.1}}},
   };
   for (const auto& c : cases)
     for (const auto& [step, lr] : c.expected)
@@ -53,7 +68,8 @@ TEST(TrainingPlan, ScalesLrLinearlyWithTheTotalBatch) {
   c.train.batch_size = 256;
   c.train.epochs = 10;
   c.optim.warmup_epochs = 2;
-  for (auto [world, lr] : std::vector<std::pair<int, double>>{{1, 0.5}, {2, 1.0}, {4, 2.0}, {8, 4.0}}) {
+  for (auto [world, lr] :
+       std::vector<std::pair<int, double>>{{1, 0.5}, {2, 1.0}, {4, 2.0}, {8, 4.0}}) {
     TrainingPlan plan = make_training_plan(c, world, 100);
     EXPECT_DOUBLE_EQ(plan.effective_lr, lr);
     EXPECT_EQ(plan.total_batch, 256 * world);

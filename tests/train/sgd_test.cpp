@@ -29,10 +29,9 @@ void expect_same_as_libtorch(bool nesterov, double weight_decay) {
   Problem ours = make_problem(1), theirs = make_problem(1);
   Sgd::ParamGroup group{{"w", "b"}, ours.params, weight_decay};
   Sgd sgd({group}, {0.05, 0.9, nesterov});
-  torch::optim::SGD reference(theirs.params, torch::optim::SGDOptions(0.05)
-                                                 .momentum(0.9)
-                                                 .nesterov(nesterov)
-                                                 .weight_decay(weight_decay));
+  torch::optim::SGD reference(
+      theirs.params,
+      torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(nesterov).weight_decay(weight_decay));
   for (int step = 0; step < 6; ++step) {
     sgd.zero_grad();
     loss_of(ours, step).backward();

@@ -17,10 +17,10 @@
 namespace imagenet {
 
 struct StepResult {
-  at::Tensor loss;    ///< float32 scalar on the device (the unscaled training loss)
-  at::Tensor logits;  ///< [N, C]
-  bool mixed = false;    ///< Mixup or CutMix was applied (accuracy is not counted then)
-  bool stepped = true;   ///< false when an fp16 overflow skipped the update
+  at::Tensor loss;      ///< float32 scalar on the device (the unscaled training loss)
+  at::Tensor logits;    ///< [N, C]
+  bool mixed = false;   ///< Mixup or CutMix was applied (accuracy is not counted then)
+  bool stepped = true;  ///< false when an fp16 overflow skipped the update
 };
 
 class TrainStep {

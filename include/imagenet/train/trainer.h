@@ -4,7 +4,7 @@
 
 #include <ATen/ATen.h>
 
-#include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -56,10 +56,12 @@ struct EpochMetrics {
 
 class Trainer {
  public:
+  /// Polled after every step: a non-zero signal number means "save last.ckpt and stop".
+  using StopRequest = std::function<int()>;
+
   /// Builds the model (seeded by config.train.seed), the optimizer and the loaders.
-  /// `stop_signal` is polled after every step; non-zero means "save and stop".
   Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
-          const std::atomic<int>* stop_signal = nullptr);
+          StopRequest stop_requested = nullptr);
   ~Trainer();
 
   /// Continues from a checkpoint: weights, momentum, loss scale, progress, top-k table.
@@ -85,12 +87,13 @@ class Trainer {
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
   void check_loss_is_finite(double loss) const;
+  int stop_signal() const;
 
   Config config_;
   RunContext context_;
   DataSplits data_;
   RunPaths paths_;
-  const std::atomic<int>* stop_signal_;
+  StopRequest stop_requested_;
 
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<BatchLoader> train_loader_;

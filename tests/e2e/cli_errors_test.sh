@@ -1,0 +1,72 @@
+# Bad input stops with exit code 2 and a message that names the file, key or line, and writes
+# nothing; an existing run is never overwritten.
+source "$(dirname "$0")/lib.sh"
+cd "$WORK"
+make_dataset data
+
+# Unknown key: file and line named, with a suggestion; no output folder created.
+printf 'lr: 0.1\nbatch_sise: 64\n' > typo.yaml
+run_expect 2 out.txt -- "$BIN" --config typo.yaml --data_root data --output_dir run_typo
+expect_in_file out.txt "typo.yaml:2: unknown key 'batch_sise' (did you mean 'batch_size'?)"
+expect_no_file run_typo
+
+# Wrong type and out-of-range values, from the file and from flags.
+printf 'epochs: ten\n' > type.yaml
+run_expect 2 out.txt -- "$BIN" --config type.yaml --data_root data --output_dir run_type
+expect_in_file out.txt "type.yaml:1: 'epochs' must be an integer, got \"ten\""
+run_expect 2 out.txt -- "$BIN" --data_root data --lr -1 --output_dir run_type
+expect_in_file out.txt "--lr: 'lr' must be greater than 0"
+run_expect 2 out.txt -- "$BIN" --data_root data --set momentum=2 --output_dir run_type
+expect_in_file out.txt "'momentum' must be in [0, 1)"
+expect_no_file run_type
+
+# Missing files and folders.
+run_expect 2 out.txt -- "$BIN" --config nowhere.yaml
+expect_in_file out.txt "config file not found: nowhere.yaml"
+run_expect 2 out.txt -- "$BIN" --output_dir run_x
+expect_in_file out.txt "data_root is not set"
+mkdir -p only_train/train/a && cp data/train/class_000/00000.jpg only_train/train/a/
+run_expect 2 out.txt -- "$BIN" --data_root only_train --output_dir run_x
+expect_in_file out.txt "only_train has no val/ folder"
+cp -r data empty_class && mkdir -p empty_class/train/class_009 && touch empty_class/train/class_009/readme.txt
+run_expect 2 out.txt -- "$BIN" --data_root empty_class --output_dir run_x
+expect_in_file out.txt "empty_class/train/class_009 has no images"
+run_expect 2 out.txt -- "$BIN" --data_root data --set num_classes=7 --output_dir run_x
+expect_in_file out.txt "num_classes is 7 but the data has only 4 class folders"
+expect_no_file run_x
+
+# Features of later issues are refused clearly; so are devices without support.
+run_expect 2 out.txt -- "$BIN" --data_root data --devices 2 --output_dir run_x
+expect_in_file out.txt "not supported yet"
+run_expect 2 out.txt -- "$BIN" --data_root data --precision 16-mixed --set accelerator=cpu --output_dir run_x
+expect_in_file out.txt "precision 16-mixed needs a CUDA GPU"
+
+# Command-line mistakes.
+run_expect 2 out.txt -- "$BIN" --data_root data --frobnicate 3
+expect_in_file out.txt "frobnicate"
+run_expect 2 out.txt -- "$BIN" --set lr
+expect_in_file out.txt "expected key=value"
+
+# A finished run is never overwritten by a fresh one, and resume checks what it resumes.
+run_expect 0 train.txt -- "$BIN" --data_root data --output_dir run1 --epochs 1 "${TINY[@]}"
+before=$(md5sum run1/checkpoints/last.ckpt run1/metrics.csv)
+run_expect 2 out.txt -- "$BIN" --data_root data --output_dir run1 --epochs 1 "${TINY[@]}"
+expect_in_file out.txt "run1/checkpoints/last.ckpt exists"
+expect_in_file out.txt "--resume"
+[[ "$(md5sum run1/checkpoints/last.ckpt run1/metrics.csv)" == "$before" ]] || fail "run1 changed"
+run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/nothing.ckpt
+expect_in_file out.txt "checkpoint not found"
+echo garbage > bad.ckpt
+run_expect 2 out.txt -- "$BIN" --resume bad.ckpt
+expect_in_file out.txt "bad.ckpt is not a readable checkpoint"
+run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/last.ckpt --set model=resnet34
+expect_in_file out.txt "holds a resnet18 model; the config asks for resnet34"
+mkdir -p other/train other/val && for c in x y z w; do
+  mkdir -p other/train/$c other/val/$c
+  cp data/train/class_000/00000.jpg other/train/$c/ && cp data/val/class_000/00000.jpg other/val/$c/
+done
+run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/last.ckpt --data_root other
+expect_in_file out.txt "was trained on other classes"
+[[ "$(md5sum run1/checkpoints/last.ckpt run1/metrics.csv)" == "$before" ]] || fail "run1 changed"
+
+finish
