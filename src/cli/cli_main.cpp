@@ -6,6 +6,7 @@
 #include "imagenet/cli/cli.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
+#include "imagenet/util/memory.h"
 
 namespace imagenet {
 namespace {
@@ -31,6 +32,7 @@ std::vector<std::string> normalized_arguments(int argc, char** argv,
 }  // namespace
 
 int cli_main(int argc, char** argv) {
+  tune_malloc_for_tensors();
   CLI::App app{
       "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
       "  imagenet_train --config configs/stress_test.yaml     train (see docs/)\n"

@@ -57,16 +57,4 @@ std::string to_string(ClipAlgorithm value) {
   return "?";
 }
 
-std::string to_string(Switch value) {
-  switch (value) {
-    case Switch::kAuto:
-      return "auto";
-    case Switch::kOn:
-      return "true";
-    case Switch::kOff:
-      return "false";
-  }
-  return "?";
-}
-
 }  // namespace imagenet

@@ -43,8 +43,7 @@ TrainStep::TrainStep(const Config& config, c10::Device device, int64_t num_class
   torch::manual_seed(static_cast<uint64_t>(config.train.seed));
   model_ = ResNet(ResNetOptions{config.model.arch, num_classes, config.model.zero_init_residual});
   model_->to(device);
-  channels_last_ = config.model.channels_last == Switch::kOn ||
-                   (config.model.channels_last == Switch::kAuto && device.is_cuda());
+  channels_last_ = config.model.channels_last;
   if (channels_last_) to_channels_last(*model_);
 
   Sgd::Options sgd;

@@ -16,8 +16,6 @@ enum class Accelerator { kAuto, kCpu, kCuda };
 enum class LrScheduler { kCosine, kConstant };
 enum class LrScaling { kLinear, kNone };
 enum class ClipAlgorithm { kNorm, kValue };
-/// A setting that can be forced on or off, or left to the device (auto).
-enum class Switch { kAuto, kOn, kOff };
 
 /// Lightning's limit_*_batches: a float is a fraction of the epoch (1.0 = all), an integer a
 /// number of batches.
@@ -35,8 +33,7 @@ struct ModelConfig {
   int num_classes = 0;
   int64_t subset_seed = 42;
   bool zero_init_residual = false;
-  /// auto: on for CUDA (tensor cores want NHWC), off on CPU (slower there).
-  Switch channels_last = Switch::kAuto;
+  bool channels_last = true;
   bool compile_model = false;
 };
 
@@ -143,6 +140,5 @@ std::string to_string(Accelerator value);
 std::string to_string(LrScheduler value);
 std::string to_string(LrScaling value);
 std::string to_string(ClipAlgorithm value);
-std::string to_string(Switch value);
 
 }  // namespace imagenet
