@@ -41,7 +41,7 @@ def main():
     y = torch.randint(a.num_classes, (a.batch,), device=dev)
 
     def step():
-        with torch.autocast("cuda", dtype=dtype or torch.float32, enabled=dtype is not None):
+        with torch.autocast("cuda", dtype=dtype or torch.bfloat16, enabled=dtype is not None):
             out = forward(x)
         loss = F.cross_entropy(out.float(), y)
         opt.zero_grad(set_to_none=True)

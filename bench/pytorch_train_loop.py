@@ -74,7 +74,7 @@ def main():
         x = x.to(dev, non_blocking=True).contiguous(memory_format=torch.channels_last)
         y = y.to(dev, non_blocking=True)
         wait += time.time() - t0
-        with torch.autocast(dev.type, dtype=dtype or torch.float32, enabled=dtype is not None):
+        with torch.autocast(dev.type, dtype=dtype or torch.bfloat16, enabled=dtype is not None):
             out = model(x)
         loss = F.cross_entropy(out.float(), y)
         opt.zero_grad(set_to_none=True)
