@@ -6,9 +6,12 @@
 // jerror.h needs jpeglib.h first.
 #include <jerror.h>
 
+#include <algorithm>
+#include <cmath>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -45,10 +48,22 @@ ImageFormat detect_image_format(const uint8_t* data, size_t size) {
   return ImageFormat::kUnknown;
 }
 
+int dct_scale_denominator(const CropWindow& window, int out_width, int out_height) {
+  for (int denominator : {8, 4, 2}) {
+    if (window.width >= denominator * out_width && window.height >= denominator * out_height)
+      return denominator;
+  }
+  return 1;
+}
+
 struct ImageDecoder::Impl {
   jpeg_decompress_struct cinfo{};
   JpegErrorManager error{};
-  std::vector<uint8_t> cmyk_row;
+  std::vector<uint8_t> cmyk_rows;
+  // The buffer whose header read_info parsed last: decode() continues from it instead of
+  // parsing the header a second time.
+  const uint8_t* header_data = nullptr;
+  size_t header_size = 0;
 
   Impl() {
     cinfo.err = jpeg_std_error(&error.base);
@@ -58,20 +73,34 @@ struct ImageDecoder::Impl {
   }
   ~Impl() { jpeg_destroy_decompress(&cinfo); }
 
+  void forget_header() {
+    if (header_data != nullptr) jpeg_abort_decompress(&cinfo);
+    header_data = nullptr;
+    header_size = 0;
+  }
+
   // Returns false with error.message set on failure. No C++ objects with destructors live in
   // this frame between setjmp and the libjpeg calls, so longjmp is safe.
   bool read_jpeg_header(const uint8_t* data, size_t size) {
+    if (header_data == data && header_size == size) return true;
+    forget_header();
     if (setjmp(error.jump)) {
       jpeg_abort_decompress(&cinfo);
       return false;
     }
     jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(size));
     jpeg_read_header(&cinfo, TRUE);
+    header_data = data;
+    header_size = size;
     return true;
   }
 
-  bool decode_jpeg(const uint8_t* data, size_t size, DecodedImage* out) {
+  // Decodes the rows and columns of `window` (source pixels), at 1/2, 1/4 or 1/8 scale when
+  // the window is at least that many times the output on both sides.
+  bool decode_jpeg(const uint8_t* data, size_t size, const CropWindow& window, int out_width,
+                   int out_height, DecodedImage* out) {
     if (!read_jpeg_header(data, size)) return false;
+    header_data = nullptr;  // the header is consumed now, whatever happens
     if (setjmp(error.jump)) {
       jpeg_abort_decompress(&cinfo);
       return false;
@@ -79,19 +108,59 @@ struct ImageDecoder::Impl {
     const bool cmyk = cinfo.jpeg_color_space == JCS_CMYK || cinfo.jpeg_color_space == JCS_YCCK;
     cinfo.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;  // grayscale is expanded to RGB
     cinfo.dct_method = JDCT_ISLOW;
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = dct_scale_denominator(window, out_width, out_height);
     jpeg_start_decompress(&cinfo);
-    const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(cinfo.output_height);
+
+    // The window in scaled pixels, widened to whole pixels (and by libjpeg to whole iMCUs).
+    const double sx = static_cast<double>(cinfo.output_width) / cinfo.image_width;
+    const double sy = static_cast<double>(cinfo.output_height) / cinfo.image_height;
+    const double fx0 = window.x * sx, fx1 = (window.x + window.width) * sx;
+    const double fy0 = window.y * sy, fy1 = (window.y + window.height) * sy;
+    const auto full_width = static_cast<JDIMENSION>(cinfo.output_width);
+    const auto full_height = static_cast<JDIMENSION>(cinfo.output_height);
+    JDIMENSION x0 = std::min(full_width - 1, static_cast<JDIMENSION>(std::max(0.0, fx0)));
+    JDIMENSION x1 = std::clamp(static_cast<JDIMENSION>(std::ceil(fx1)), x0 + 1, full_width);
+    JDIMENSION y0 = std::min(full_height - 1, static_cast<JDIMENSION>(std::max(0.0, fy0)));
+    JDIMENSION y1 = std::clamp(static_cast<JDIMENSION>(std::ceil(fy1)), y0 + 1, full_height);
+    JDIMENSION width = x1 - x0;
+    if (width < full_width) jpeg_crop_scanline(&cinfo, &x0, &width);
+    if (y0 > 0) jpeg_skip_scanlines(&cinfo, y0);
+
+    const int w = static_cast<int>(cinfo.output_width), h = static_cast<int>(y1 - y0);
     out->width = w;
     out->height = h;
     out->pixels.resize(static_cast<size_t>(w) * h * 3);
-    if (cmyk) cmyk_row.resize(static_cast<size_t>(w) * 4);
-    while (cinfo.output_scanline < cinfo.output_height) {
-      uint8_t* dst = out->pixels.data() + static_cast<size_t>(cinfo.output_scanline) * w * 3;
-      JSAMPROW row = cmyk ? cmyk_row.data() : dst;
-      jpeg_read_scanlines(&cinfo, &row, 1);
-      if (cmyk) cmyk_to_rgb(cmyk_row.data(), dst, w, cinfo.saw_Adobe_marker);
+    constexpr int kRowsPerCall = 8;
+    if (cmyk) cmyk_rows.resize(static_cast<size_t>(w) * 4 * kRowsPerCall);
+    JSAMPROW rows[kRowsPerCall];
+    int done = 0;
+    while (done < h) {
+      const int want = std::min(kRowsPerCall, h - done);
+      for (int i = 0; i < want; ++i) {
+        rows[i] = cmyk ? cmyk_rows.data() + static_cast<size_t>(i) * w * 4
+                       : out->pixels.data() + static_cast<size_t>(done + i) * w * 3;
+      }
+      const int got = static_cast<int>(jpeg_read_scanlines(&cinfo, rows, want));
+      if (got <= 0) break;  // cannot happen with a memory source; guards an endless loop
+      if (cmyk) {
+        for (int i = 0; i < got; ++i)
+          cmyk_to_rgb(rows[i], out->pixels.data() + static_cast<size_t>(done + i) * w * 3, w,
+                      cinfo.saw_Adobe_marker);
+      }
+      done += got;
     }
-    jpeg_finish_decompress(&cinfo);
+    // The rows below the window are never decoded: stop here.
+    jpeg_abort_decompress(&cinfo);
+    if (done < h) {
+      std::snprintf(error.message, sizeof(error.message), "decoder stopped at row %d of %d", done,
+                    h);
+      return false;
+    }
+    out->crop_x = fx0 - x0;
+    out->crop_y = fy0 - y0;
+    out->crop_width = fx1 - fx0;
+    out->crop_height = fy1 - fy0;
     return true;
   }
 
@@ -107,7 +176,12 @@ struct ImageDecoder::Impl {
   }
 };
 
-ImageDecoder::ImageDecoder() : impl_(std::make_unique<Impl>()) {}
+ImageDecoder::ImageDecoder() : impl_(std::make_unique<Impl>()) {
+  // Callers run one decoder per thread and parallelize over images: OpenCV's own thread pool
+  // inside each resize would only add contention (a process-wide setting).
+  static std::once_flag once;
+  std::call_once(once, [] { cv::setNumThreads(1); });
+}
 ImageDecoder::~ImageDecoder() = default;
 
 ImageInfo ImageDecoder::read_info(const uint8_t* data, size_t size) {
@@ -119,15 +193,16 @@ ImageInfo ImageDecoder::read_info(const uint8_t* data, size_t size) {
         throw DecodeError(str_cat("bad JPEG header: ", impl_->error.message));
       info.width = static_cast<int>(impl_->cinfo.image_width);
       info.height = static_cast<int>(impl_->cinfo.image_height);
-      jpeg_abort_decompress(&impl_->cinfo);
       break;
     case ImageFormat::kPng: {
+      impl_->forget_header();
       int comp = 0;
       if (!stb::png_info(data, size, &info.width, &info.height, &comp))
         throw DecodeError("bad PNG header");
       break;
     }
     case ImageFormat::kUnknown:
+      impl_->forget_header();
       throw DecodeError(size == 0 ? "empty file" : "not a JPEG or PNG image");
   }
   if (info.width <= 0 || info.height <= 0) throw DecodeError("image has no pixels");
@@ -138,14 +213,16 @@ void ImageDecoder::decode(const uint8_t* data, size_t size, const CropWindow& wi
                           int out_height, DecodedImage* out) {
   switch (detect_image_format(data, size)) {
     case ImageFormat::kJpeg:
-      if (!impl_->decode_jpeg(data, size, out))
+      if (!impl_->decode_jpeg(data, size, window, out_width, out_height, out))
         throw DecodeError(str_cat("corrupt JPEG: ", impl_->error.message));
-      break;
+      return;
     case ImageFormat::kPng:
+      impl_->forget_header();
       if (!stb::png_decode_rgb(data, size, &out->width, &out->height, &out->pixels))
         throw DecodeError("corrupt PNG");
       break;
     case ImageFormat::kUnknown:
+      impl_->forget_header();
       throw DecodeError(size == 0 ? "empty file" : "not a JPEG or PNG image");
   }
   out->crop_x = window.x;
@@ -157,10 +234,11 @@ void ImageDecoder::decode(const uint8_t* data, size_t size, const CropWindow& wi
 void resize_crop_into(const DecodedImage& image, int out_width, int out_height, bool flip,
                       uint8_t* dst) {
   // Clamp the window to the pixels we have (rounding may reach one pixel past the edge).
-  int x0 = std::max(0, static_cast<int>(image.crop_x));
-  int y0 = std::max(0, static_cast<int>(image.crop_y));
-  int x1 = std::min(image.width, static_cast<int>(image.crop_x + image.crop_width + 0.5));
-  int y1 = std::min(image.height, static_cast<int>(image.crop_y + image.crop_height + 0.5));
+  // The window is fractional after DCT scaling: round both edges to the nearest pixel.
+  int x0 = std::max(0, static_cast<int>(std::lround(image.crop_x)));
+  int y0 = std::max(0, static_cast<int>(std::lround(image.crop_y)));
+  int x1 = std::min(image.width, static_cast<int>(std::lround(image.crop_x + image.crop_width)));
+  int y1 = std::min(image.height, static_cast<int>(std::lround(image.crop_y + image.crop_height)));
   if (x1 <= x0) x1 = std::min(image.width, x0 + 1);
   if (y1 <= y0) y1 = std::min(image.height, y0 + 1);
   const cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));

@@ -1,6 +1,9 @@
 // Image decoding: JPEG through libjpeg-turbo's libjpeg API (one decompressor per thread), PNG
-// through stb_image, always to 8-bit RGB. Grayscale and CMYK JPEGs and grey/alpha PNGs are
-// converted; truncated or malformed files raise DecodeError, which the loader counts and skips.
+// through stb_image, always to 8-bit RGB. A JPEG is decoded only as far as a crop needs: the
+// crop's rows (jpeg_skip_scanlines, and nothing below them) and columns (jpeg_crop_scanline), at
+// a reduced DCT scale when the crop is at least twice the output. Grayscale and CMYK JPEGs and
+// grey/alpha PNGs are converted; truncated or malformed files raise DecodeError, which the loader
+// counts and skips.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +42,12 @@ struct DecodedImage {
   double crop_x = 0, crop_y = 0, crop_width = 0, crop_height = 0;
 };
 
+/// The DCT scale (1/denominator) a JPEG crop of `window` is decoded at for an output of
+/// out_width x out_height: 8, 4 or 2 when the window is at least that many times the output on
+/// both sides, else 1. libjpeg-turbo decodes these scales fast; the resize then starts from at
+/// less than twice the output size instead of the full crop.
+int dct_scale_denominator(const CropWindow& window, int out_width, int out_height);
+
 /// Not thread-safe: give each thread its own decoder (it keeps its libjpeg state between
 /// images, so nothing is allocated per image once buffers have grown).
 class ImageDecoder {
@@ -48,11 +57,14 @@ class ImageDecoder {
   ImageDecoder(const ImageDecoder&) = delete;
   ImageDecoder& operator=(const ImageDecoder&) = delete;
 
-  /// Reads the size from the header only. Throws DecodeError.
+  /// Reads the size from the header only. Throws DecodeError. A decode() of the same buffer
+  /// right after continues from this header instead of parsing it again.
   ImageInfo read_info(const uint8_t* data, size_t size);
 
-  /// Decodes what an output of out_width x out_height cropped from `window` needs.
-  /// Throws DecodeError.
+  /// Decodes what an output of out_width x out_height cropped from `window` (source pixels)
+  /// needs: for a JPEG only the window's rows and columns (widened to whole 8- or 16-pixel
+  /// blocks), possibly at a reduced scale; `out` says where the window lies in what was decoded.
+  /// A PNG is decoded whole. Throws DecodeError.
   void decode(const uint8_t* data, size_t size, const CropWindow& window, int out_width,
               int out_height, DecodedImage* out);
 
