@@ -72,13 +72,8 @@ std::vector<uint8_t> read_idx_labels(const std::string& path, int expected) {
 }
 
 void write_bytes(const std::string& path, const std::vector<uint8_t>& bytes) {
-  std::string tmp = temporary_path_for(path);
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (f == nullptr) throw RuntimeError(str_cat("cannot create ", tmp));
-  size_t n = std::fwrite(bytes.data(), 1, bytes.size(), f);
-  bool ok = n == bytes.size() && std::fclose(f) == 0;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
-    throw RuntimeError(str_cat("cannot write ", path));
+  write_file_replace(path,
+                     std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 /// Writes one split; returns the number of images written.

@@ -50,6 +50,24 @@ std::string temporary_path_for(const std::string& path) {
   return str_cat(path, ".tmp.", ::getpid());
 }
 
+void write_file_replace(const std::string& path, std::string_view content) {
+  const std::string tmp = temporary_path_for(path);
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
+  try {
+    write_all(fd, content, tmp);
+  } catch (...) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw;
+  }
+  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::string error = errno_text();
+    ::unlink(tmp.c_str());
+    throw RuntimeError(str_cat("cannot write ", path, ": ", error));
+  }
+}
+
 void commit_file_atomic(const std::string& temporary_path, const std::string& final_path) {
   fsync_path(temporary_path, /*directory=*/false);
   if (::rename(temporary_path.c_str(), final_path.c_str()) != 0) {

@@ -10,6 +10,10 @@ namespace imagenet {
 /// Writes `content` so that a crash leaves either the old file or the complete new one.
 void write_file_atomic(const std::string& path, std::string_view content);
 
+/// Writes `content` to a temporary file and renames it over `path`, so readers never see half a
+/// file; nothing is fsync'ed (for files that can be made again, such as generated datasets).
+void write_file_replace(const std::string& path, std::string_view content);
+
 /// Makes a finished temporary file durable and moves it over `final_path` atomically.
 void commit_file_atomic(const std::string& temporary_path, const std::string& final_path);
 
