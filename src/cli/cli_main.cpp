@@ -45,6 +45,8 @@ int cli_main(int argc, char** argv) {
   cli::register_config_command(app, action);
   cli::register_prepare_command(app, action);
   cli::register_bench_command(app, action);
+  cli::register_subset_command(app, action);
+  cli::register_pack_command(app, action);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

@@ -13,5 +13,7 @@ void register_train_command(CLI::App& app, CommandAction& action);
 void register_config_command(CLI::App& app, CommandAction& action);
 void register_prepare_command(CLI::App& app, CommandAction& action);
 void register_bench_command(CLI::App& app, CommandAction& action);
+void register_subset_command(CLI::App& app, CommandAction& action);
+void register_pack_command(CLI::App& app, CommandAction& action);
 
 }  // namespace imagenet::cli

@@ -1,4 +1,5 @@
-// `imagenet_train prepare fashion-mnist|synthetic --out DIR`: writes ImageFolder datasets.
+// `imagenet_train prepare fashion-mnist|imagenet-like|synthetic --out DIR`: writes ImageFolder
+// datasets.
 #include <iostream>
 
 #include "commands.h"
@@ -38,6 +39,31 @@ void register_prepare_command(CLI::App& app, CommandAction& action) {
   fm->callback([&action, fashion] {
     action = [fashion] {
       report(prepare_fashion_mnist(*fashion), fashion->out_dir);
+      return 0;
+    };
+  });
+
+  auto like = std::make_shared<ImagenetLikeOptions>();
+  CLI::App* il = sub->add_subcommand(
+      "imagenet-like",
+      "Benchmark JPEGs that decode like ImageNet's (~110 KB, ~500x375, mostly quality 96 "
+      "4:4:4), cut from photographs (Debian's lomiri-wallpapers-16.04)");
+  il->add_option("--out", like->out_dir, "Output folder")->required();
+  il->add_option("--classes", like->classes, "Classes")->capture_default_str();
+  il->add_option("--per_class,--per-class,--train_per_class", like->train_per_class,
+                 "Training images per class")
+      ->capture_default_str();
+  il->add_option("--val_per_class,--val-per-class", like->val_per_class,
+                 "Validation images per class")
+      ->capture_default_str();
+  il->add_option("--photos,--photos_dir,--photos-dir", like->photos_dir,
+                 "Folder of photographs to cut from")
+      ->capture_default_str();
+  il->add_option("--seed", like->seed, "Seed")->capture_default_str();
+  il->add_option("--threads", like->threads, "Threads (0: one per core)")->capture_default_str();
+  il->callback([&action, like] {
+    action = [like] {
+      report(prepare_imagenet_like(*like), like->out_dir);
       return 0;
     };
   });

@@ -14,6 +14,8 @@ void register_train_command(CLI::App& app, CommandAction& action) {
   sub->add_option("--resume", command->resume_path,
                   "Continue from a checkpoint, e.g. checkpoints/last.ckpt");
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
+  sub->add_flag("--rescan", command->rescan,
+                "List the data folders again instead of using the cached index");
   sub->callback([&action, flags, command] {
     action = [flags, command] {
       command->sources = config_sources(*flags);

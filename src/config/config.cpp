@@ -57,4 +57,8 @@ std::string to_string(ClipAlgorithm value) {
   return "?";
 }
 
+std::string to_string(DataFormat value) {
+  return value == DataFormat::kShards ? "shards" : "folders";
+}
+
 }  // namespace imagenet

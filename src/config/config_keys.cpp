@@ -320,6 +320,18 @@ std::vector<ConfigKey> build_keys() {
                          "Folder holding `train/` and `val/`, each with one sub-folder of images "
                          "per class (ImageFolder layout). Required to train.",
                          F(data.data_root)));
+  k.push_back(enum_key<DataFormat>(
+      "data_format", data,
+      "folders: train/ and val/ hold one folder of image files per class. shards: they hold "
+      "the tar shards and shards.tsv that `imagenet_train pack` writes (WebDataset layout), "
+      "read sequentially through a shuffle buffer: a few large reads instead of millions of "
+      "small ones, for S3 mounts and FSx.",
+      F(data.data_format), {{"folders", DataFormat::kFolders}, {"shards", DataFormat::kShards}}));
+  k.push_back(int_key("shuffle_buffer", data,
+                      "data_format shards: training samples held in memory to shuffle the "
+                      "stream of shards (which are themselves read in a random order each "
+                      "epoch); memory is about shuffle_buffer x 110 KB for ImageNet.",
+                      F(data.shuffle_buffer), 1, 1 << 20));
   k.push_back(int_key("img_size", data,
                       "Side of the square training crop (RandomResizedCrop output).",
                       F(data.img_size), 8, 2048));
@@ -341,10 +353,23 @@ std::vector<ConfigKey> build_keys() {
                       "Threads that decode and augment images (0 is read as 1). Each owns "
                       "its own JPEG decoder; results do not depend on this number.",
                       F(data.num_workers), 0, 1024));
+  k.push_back(int_key("io_threads", data,
+                      "Threads that only read image files, so that this many reads are in "
+                      "flight: they hide the per-file latency of S3 mounts, FSx or NFS (an S3 "
+                      "mount needs about images/s x latency, e.g. 1000 x 30 ms = 30). They "
+                      "use little CPU. 0: the decode threads read the files themselves.",
+                      F(data.io_threads), 0, 1024));
+  k.push_back(int_key("io_retries", data,
+                      "Retries, with exponential backoff from 50 ms, of a file read that "
+                      "failed with an error that may pass (EIO, timeouts, stale handles); the "
+                      "image then counts as unreadable. Missing or forbidden files are not "
+                      "retried.",
+                      F(data.io_retries), 0, 20));
   k.push_back(int_key("prefetch_factor", data,
                       "Batches prepared ahead of the training step. Unlike PyTorch (per "
                       "worker), this counts whole batches, since all workers fill each batch "
-                      "together; memory is about (prefetch_factor + 1) batches.",
+                      "together; memory is about (prefetch_factor + 1) batches, plus the files "
+                      "read ahead for them.",
                       F(data.prefetch_factor), 1, 256));
   k.push_back(bool_key("pin_memory", data,
                        "Page-locked host batch buffers, so the copy to the GPU is asynchronous. "
@@ -368,6 +393,13 @@ std::vector<ConfigKey> build_keys() {
                          "replaced by another image; the run stops with an error when more "
                          "than this fraction of an epoch's images were bad.",
                          F(data.max_bad_samples_fraction), kUnit));
+  k.push_back(string_key("index_cache_dir", data,
+                         "Folder where the list of image files and labels is cached, so that "
+                         "a run on a network file system does not list every file again; empty "
+                         "means <output_dir>/index_cache. The cache is reused while the class "
+                         "folders and their modification times are unchanged; S3 mounts keep no "
+                         "folder times, so after changing data there pass --rescan.",
+                         F(data.index_cache_dir)));
 
   // ---- model -------------------------------------------------------------------------------
   const std::string model = "Model";

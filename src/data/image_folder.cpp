@@ -6,6 +6,7 @@
 #include <set>
 
 #include "imagenet/util/error.h"
+#include "imagenet/util/parallel.h"
 #include "imagenet/util/rng.h"
 #include "imagenet/util/strings.h"
 
@@ -53,34 +54,51 @@ std::vector<std::string> select_classes(const std::vector<std::string>& all, int
   return shuffled;
 }
 
-DatasetIndex scan_image_folder(const std::string& split_dir,
-                               const std::vector<std::string>& classes) {
+std::vector<std::string> list_class_images(const std::string& class_dir) {
+  std::error_code ec;
+  if (!fs::is_directory(class_dir, ec))
+    throw UsageError(str_cat(class_dir,
+                             " is missing: every class of train/ needs a "
+                             "folder in val/ too (the class list comes from train/)."));
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(class_dir, ec)) {
+    std::error_code type_ec;
+    std::string name = entry.path().filename().string();
+    if (is_image_file_name(name) && !entry.is_directory(type_ec)) names.push_back(name);
+  }
+  if (ec) throw UsageError(str_cat("cannot list ", class_dir, ": ", ec.message()));
+  if (names.empty())
+    throw UsageError(str_cat(class_dir,
+                             " has no images (.jpg, .jpeg or .png files). Add images or "
+                             "remove the folder."));
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+DatasetIndex make_dataset_index(const std::string& split_dir,
+                                const std::vector<std::string>& classes,
+                                const std::vector<std::vector<std::string>>& names) {
   DatasetIndex index;
   index.split_dir = split_dir;
   index.classes = classes;
+  size_t total = 0;
+  for (const auto& n : names) total += n.size();
+  index.samples.reserve(total);
   for (size_t label = 0; label < classes.size(); ++label) {
-    fs::path class_dir = fs::path(split_dir) / classes[label];
-    std::error_code ec;
-    if (!fs::is_directory(class_dir, ec))
-      throw UsageError(str_cat(class_dir.string(),
-                               " is missing: every class of train/ needs a "
-                               "folder in val/ too (the class list comes from train/)."));
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(class_dir, ec)) {
-      std::error_code type_ec;
-      std::string name = entry.path().filename().string();
-      if (is_image_file_name(name) && !entry.is_directory(type_ec)) names.push_back(name);
-    }
-    if (ec) throw UsageError(str_cat("cannot list ", class_dir.string(), ": ", ec.message()));
-    if (names.empty())
-      throw UsageError(str_cat(class_dir.string(),
-                               " has no images (.jpg, .jpeg or .png files). Add images or "
-                               "remove the folder."));
-    std::sort(names.begin(), names.end());
-    for (const auto& name : names)
-      index.samples.push_back({(class_dir / name).string(), static_cast<int64_t>(label)});
+    const std::string dir = (fs::path(split_dir) / classes[label]).string() + "/";
+    for (const auto& name : names[label])
+      index.samples.push_back({dir + name, static_cast<int64_t>(label)});
   }
   return index;
+}
+
+DatasetIndex scan_image_folder(const std::string& split_dir,
+                               const std::vector<std::string>& classes, int threads) {
+  std::vector<std::vector<std::string>> names(classes.size());
+  parallel_for(static_cast<int64_t>(classes.size()), threads, [&](int64_t i) {
+    names[i] = list_class_images((fs::path(split_dir) / classes[i]).string());
+  });
+  return make_dataset_index(split_dir, classes, names);
 }
 
 }  // namespace imagenet

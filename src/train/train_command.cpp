@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "imagenet/checkpoint/checkpoint.h"
-#include "imagenet/data/image_folder.h"
+#include "imagenet/data/dataset.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -60,36 +60,6 @@ void check_precision(const Config& config, const c10::Device& device) {
     throw UsageError(str_cat(config.origin_of("precision"),
                              ": precision 16-mixed needs a CUDA GPU (float16 autocast and its "
                              "loss scaler); on the CPU use 32 or bf16-mixed."));
-}
-
-/// Scans train/ and val/ and picks the class subset; throws UsageError on layout problems.
-DataSplits scan_data(const Config& config) {
-  const std::string& root = config.data.data_root;
-  if (root.empty())
-    throw UsageError(
-        "data_root is not set: give it in the config or with --data_root DIR "
-        "(a folder holding train/ and val/).");
-  if (!is_directory(root))
-    throw UsageError(
-        str_cat(config.origin_of("data_root"), ": data_root ", root, " is not a folder."));
-  for (const char* split : {"train", "val"})
-    if (!is_directory(root + "/" + split))
-      throw UsageError(str_cat(root, " has no ", split,
-                               "/ folder. data_root must hold train/ and "
-                               "val/, each with one folder of images per class."));
-  std::vector<std::string> all = list_class_folders(root + "/train");
-  std::vector<std::string> classes =
-      select_classes(all, config.model.num_classes, config.model.subset_seed);
-  DataSplits data;
-  data.train = std::make_shared<DatasetIndex>(scan_image_folder(root + "/train", classes));
-  data.val = std::make_shared<DatasetIndex>(scan_image_folder(root + "/val", classes));
-  log_info(str_cat("data: ", root, ": ", classes.size(), " classes",
-                   classes.size() < all.size() ? str_cat(" (of ", all.size(), ", subset_seed ",
-                                                         config.model.subset_seed, ")")
-                                               : std::string(),
-                   ", ", data.train->samples.size(), " training and ", data.val->samples.size(),
-                   " validation images"));
-  return data;
 }
 
 /// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
@@ -158,7 +128,7 @@ int run_train_command(const TrainCommand& command) {
   check_precision(config, device);
 
   // 3. Data, before anything is written.
-  DataSplits data = scan_data(config);
+  DataSplits data = open_datasets(config, {command.rescan});
   if (resuming) check_resume_compatible(checkpoint, command.resume_path, config, data);
 
   // 4. The output folder: never start a fresh run over another one's checkpoints.

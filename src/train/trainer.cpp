@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "imagenet/config/config_loader.h"
+#include "imagenet/data/loader_options.h"
 #include "imagenet/logging/progress.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/util/error.h"
@@ -58,28 +59,10 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   step_ = std::make_unique<TrainStep>(config_, device,
                                       static_cast<int64_t>(data_.train->classes.size()));
 
-  // Loaders. Page-locked buffers make the copy to a GPU faster.
+  // Loaders. Page-locked buffers let the copy to a GPU run asynchronously.
   auto make_loader_options = [&](bool train) {
-    LoaderOptions o;
-    o.name = train ? "training" : "validation";
-    o.batch_size = train ? config_.train.batch_size
-                         : (config_.data.val_batch_size ? config_.data.val_batch_size
-                                                        : config_.train.batch_size);
-    o.num_workers = config_.data.num_workers;
-    o.prefetch_batches = config_.data.prefetch_factor;
-    o.sampler.shuffle = train;
-    o.sampler.drop_last = train;
-    o.sampler.seed = static_cast<uint64_t>(config_.train.seed);
-    o.sampler.rank = context_.rank;
-    o.sampler.world_size = context_.world_size;
-    o.transform.random_crop = train;
-    o.transform.size =
-        train || config_.data.val_img_size == 0 ? config_.data.img_size : config_.data.val_img_size;
-    o.transform.crop_scale = config_.data.crop_scale;
-    o.transform.crop_ratio = config_.data.crop_ratio;
-    o.transform.hflip_prob = config_.data.hflip_prob;
-    o.transform.val_crop_ratio = config_.data.val_crop_ratio;
-    o.max_bad_fraction = config_.data.max_bad_samples_fraction;
+    LoaderOptions o =
+        loader_options_from_config(config_, train, context_.rank, context_.world_size);
     if (device.is_cuda() && config_.data.pin_memory) {
       o.allocator.allocate = [this](size_t bytes) {
         at::Tensor t = at::empty({static_cast<int64_t>(bytes)},
@@ -99,6 +82,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   val_options.max_batches = config_.data.limit_val_batches.apply(
       batches_per_epoch(static_cast<int64_t>(data_.val->samples.size()), val_options));
   val_loader_ = std::make_unique<BatchLoader>(data_.val, val_options);
+  transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
 
   plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
   if (context_.is_main()) {
@@ -108,7 +92,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
 }
 
 Trainer::~Trainer() {
-  // Loaders first: their threads write into the pinned buffers.
+  // Loaders first: their threads write into the pinned buffers (and wait for copies).
   train_loader_.reset();
   val_loader_.reset();
 }
@@ -226,9 +210,8 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     IMAGENET_CHECK(batch != nullptr, "loader ended the epoch early at batch ", b);
     wait_seconds += seconds_since(wait_start);
 
-    train_step(*batch, sums);
     images += batch->size;
-    batch.reset();  // the step copied it to the device: the loader may refill the slot
+    train_step(std::move(batch), sums);
     progress_.batch_in_epoch = b + 1;
 
     bar.update(b + 1, postfix);
@@ -253,20 +236,28 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   metrics->lr = step_->optimizer().lr();
   metrics->images_per_second = images / std::max(seconds, 1e-9);
   metrics->data_wait = wait_seconds / std::max(seconds, 1e-9);
-  metrics->bad_samples = train_loader_->epoch_stats().bad_samples;
+  const LoaderEpochStats loader_stats = train_loader_->epoch_stats();
+  metrics->bad_samples = loader_stats.bad_samples;
+  metrics->read_retries = loader_stats.read_retries;
+  if (metrics->data_wait > 0.5)
+    metrics->data_advice = loader_bottleneck_advice(
+        loader_stats, seconds, train_loader_->options(),
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   check_loss_is_finite(metrics->train_loss);
   return EpochEnd::kFinished;
 }
 
-void Trainer::train_step(const Batch& batch, MetricSums& sums) {
-  // The batch on the device (uint8 NHWC -> normalized float NCHW), then one optimizer step
-  // at the scheduled LR; accuracy only on batches that were not mixed.
-  DeviceBatch input = to_device_batch(batch, context_.device, step_->channels_last());
+void Trainer::train_step(std::shared_ptr<const Batch> batch, MetricSums& sums) {
+  // The batch on the device (uint8 NHWC -> normalized float NCHW; the loader gets the buffer
+  // back once copied), then one optimizer step at the scheduled LR; accuracy only on batches
+  // that were not mixed.
+  const int64_t n = batch->size;
+  DeviceBatch input = transfer_->to_device(std::move(batch), *train_loader_);
   StepResult result =
       step_->run(input, plan_.schedule.at(progress_.global_step), progress_.global_step);
   ++progress_.global_step;
   last_loss_ = result.loss;
-  sums.add_loss(result.loss, batch.size);
+  sums.add_loss(result.loss, n);
   if (!result.mixed) sums.add_accuracy(result.logits, input.labels);
 }
 
@@ -278,9 +269,8 @@ EpochMetrics Trainer::validate() {
   ProgressBar bar("Validation", val_loader_->num_batches(), 0, config_.output.log_every_n_steps);
   int64_t done = 0;
   while (std::shared_ptr<const Batch> batch = val_loader_->next()) {
-    DeviceBatch input = to_device_batch(*batch, context_.device, step_->channels_last());
     const int64_t n = batch->size;
-    batch.reset();
+    DeviceBatch input = transfer_->to_device(std::move(batch), *val_loader_);
     at::Tensor logits;
     {
       AutocastGuard autocast(context_.device.type(), config_.train.precision);
@@ -310,15 +300,12 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
                    ", val/acc5 ", percent(m.val_acc5), ", lr ", str_printf("%.4g", m.lr), ", ",
                    str_printf("%.1f", m.images_per_second), " img/s, data wait ",
                    percent(m.data_wait), ", ", format_duration(m.seconds)));
-  if (m.bad_samples > 0)
-    log_warn(str_cat(m.bad_samples, " unreadable images were skipped (replaced) this epoch"));
-  if (m.data_wait > 0.5)
+  if (m.bad_samples > 0 || m.read_retries > 0)
+    log_warn(str_cat(m.bad_samples, " unreadable images were skipped (replaced) and ",
+                     m.read_retries, " reads retried this epoch"));
+  if (!m.data_advice.empty())
     log_warn(str_cat("the model waited for data ", percent(m.data_wait),
-                     " of this epoch: the loader is the bottleneck. Raise num_workers (now ",
-                     config_.data.num_workers, ", this machine has ",
-                     std::thread::hardware_concurrency(),
-                     " cores), copy the data to a local "
-                     "disk, or lower img_size for quick experiments."));
+                     " of this epoch: the loader is the bottleneck. ", m.data_advice));
   csv_->log({{"train/loss", m.train_loss},
              {"train/acc1", m.train_acc1},
              {"train/acc5", m.train_acc5},
@@ -329,6 +316,7 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
              {"train/images_per_sec", m.images_per_second},
              {"train/data_wait", m.data_wait},
              {"train/bad_samples", static_cast<double>(m.bad_samples)},
+             {"train/read_retries", static_cast<double>(m.read_retries)},
              {"epoch_time_sec", m.seconds}},
             epoch, progress_.global_step);
 

@@ -16,6 +16,7 @@ enum class Accelerator { kAuto, kCpu, kCuda };
 enum class LrScheduler { kCosine, kConstant };
 enum class LrScaling { kLinear, kNone };
 enum class ClipAlgorithm { kNorm, kValue };
+enum class DataFormat { kFolders, kShards };
 
 /// Lightning's limit_*_batches: a float is a fraction of the epoch (1.0 = all), an integer a
 /// number of batches.
@@ -39,6 +40,10 @@ struct ModelConfig {
 
 struct DataConfig {
   std::string data_root;
+  /// Folders of image files (ImageFolder) or tar shards written by `imagenet_train pack`.
+  DataFormat data_format = DataFormat::kFolders;
+  /// Shards: samples held by the shuffle buffer.
+  int shuffle_buffer = 2048;
   int img_size = 224;
   /// 0: same as img_size.
   int val_img_size = 0;
@@ -48,6 +53,10 @@ struct DataConfig {
   std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};
   double hflip_prob = 0.5;
   int num_workers = 8;
+  /// Threads that only read files (many reads in flight for network file systems).
+  int io_threads = 32;
+  /// Retries of a failed read before the image counts as unreadable.
+  int io_retries = 3;
   int prefetch_factor = 2;
   bool pin_memory = true;
   bool persistent_workers = true;
@@ -56,6 +65,8 @@ struct DataConfig {
   BatchLimit limit_train_batches;
   BatchLimit limit_val_batches;
   double max_bad_samples_fraction = 0.001;
+  /// Folder of the cached dataset index; empty: <output_dir>/index_cache.
+  std::string index_cache_dir;
 };
 
 struct OptimConfig {
@@ -140,5 +151,6 @@ std::string to_string(Accelerator value);
 std::string to_string(LrScheduler value);
 std::string to_string(LrScaling value);
 std::string to_string(ClipAlgorithm value);
+std::string to_string(DataFormat value);
 
 }  // namespace imagenet

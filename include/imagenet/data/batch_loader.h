@@ -1,22 +1,29 @@
-// The batch loader: worker threads that read, decode and augment images straight into a ring
-// of uint8 NHWC batch buffers, prefetch_batches ahead of the training step. Every sample's
-// randomness is seeded by (seed, epoch, dataset index), so the batches are the same whatever
-// the number of threads and whichever thread takes which image.
+// The batch loader: I/O threads read image files (many reads in flight, to hide the latency of
+// network file systems) or tar shards (large sequential reads, through a shuffle buffer), worker
+// threads decode and augment them straight into a ring of uint8 NHWC batch buffers,
+// prefetch_batches ahead of the training step. Every sample's randomness is
+// seeded by (seed, epoch, dataset index), so the batches are the same whatever the number of
+// threads and whichever thread takes which image.
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <queue>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
+#include "imagenet/data/file_reader.h"
 #include "imagenet/data/image_folder.h"
 #include "imagenet/data/sampler.h"
+#include "imagenet/data/shards.h"
 
 namespace imagenet {
 
@@ -44,9 +51,17 @@ struct BufferAllocator {
 struct LoaderOptions {
   std::string name = "train";  ///< used in messages
   int batch_size = 256;
+  /// Threads that decode and augment.
   int num_workers = 4;
+  /// Threads that only read files, so that many reads are in flight; 0: the workers read.
+  /// With shards, each reads one shard at a time (at least one is used).
+  int io_threads = 0;
+  ReadPolicy read_policy;
   /// Batches prepared ahead of the one being consumed; the ring holds prefetch_batches + 1.
+  /// Reads run at most this far ahead too, which bounds the memory they hold.
   int prefetch_batches = 2;
+  /// Shards only: samples held to shuffle the stream (a WebDataset-style shuffle buffer).
+  int shuffle_buffer = 1024;
   SamplerOptions sampler;
   SampleTransform transform;
   /// Batches per epoch at most (0: all).
@@ -64,12 +79,14 @@ struct Batch {
   int height = 0;
   int width = 0;
   uint8_t* images = nullptr;        ///< [size, height, width, 3] uint8 RGB (NHWC, packed)
-  const int64_t* labels = nullptr;  ///< [size]
+  const int64_t* labels = nullptr;  ///< [size], in the same buffer as the images
 };
 
 struct LoaderEpochStats {
-  int64_t samples = 0;      ///< images loaded so far this epoch (substitutes included)
-  int64_t bad_samples = 0;  ///< unreadable images replaced by others
+  int64_t samples = 0;        ///< images loaded so far this epoch (substitutes included)
+  int64_t bad_samples = 0;    ///< unreadable images replaced by others
+  int64_t read_retries = 0;   ///< reads that failed and were tried again
+  double decode_seconds = 0;  ///< time the workers spent decoding (busy), summed over them
   std::vector<std::string> bad_examples;  ///< "path: reason" of the first few
 };
 
@@ -89,6 +106,7 @@ class BatchLoader {
   /// Images per epoch on this rank (after drop_last and max_batches).
   int64_t samples_per_epoch() const;
   const DatasetIndex& index() const { return *index_; }
+  const LoaderOptions& options() const { return options_; }
 
   /// Starts loading `epoch` at batch `first_batch` (resuming mid-epoch). Whatever of the
   /// previous epoch was not consumed is dropped. No Batch may be outstanding.
@@ -98,52 +116,92 @@ class BatchLoader {
   /// ready. Rethrows a worker's failure; unreadable images are replaced, not thrown.
   std::shared_ptr<const Batch> next();
 
+  /// Releases `batch` now, but its memory is refilled only once `wait_until_free` has returned:
+  /// for a copy to a GPU that is still running when the host lets go of the batch. The
+  /// function is called at most once, by a loader thread (or at destruction).
+  void release_after(std::shared_ptr<const Batch> batch, std::function<void()> wait_until_free);
+
   LoaderEpochStats epoch_stats() const;
 
  private:
   struct Slot {
+    uint8_t* memory = nullptr;  // images, then labels
     uint8_t* images = nullptr;
-    std::vector<int64_t> labels;
+    int64_t* labels = nullptr;
     int filled = 0;
     bool released = false;
+    std::function<void()> fence;  // to call before writing into this slot again
+    bool fence_running = false;
+  };
+  /// A file read ahead by an I/O thread, for one position of the epoch.
+  struct Fetched {
+    std::vector<uint8_t> bytes;
+    std::string error;  // non-empty: the read failed
   };
   struct Task {
     int64_t position = 0;  ///< position in this epoch's order
     int64_t generation = 0;
+    bool prefetched = false;        ///< an I/O thread read the file into fetched_
+    const Fetched* item = nullptr;  ///< shards: the sample's bytes in shard_items_
   };
 
   void worker_main();
+  void io_main();
+  void read_shard(size_t entry, int64_t generation);
+  bool deliver_shard_sample(int64_t stream_index, int64_t generation, Fetched item);
+  const Fetched* wait_for_item(int64_t position, int64_t generation);
   bool has_task_locked() const;
+  bool has_read_locked() const;
+  int64_t window_end_position_locked() const;
+  bool shards() const { return !index_->shards.empty(); }
+  Slot& slot_of(int64_t position) {
+    return slots_[(position / options_.batch_size) % slots_.size()];
+  }
   void load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
                  DecodedImage& decoded);
-  void load_sample(int64_t dataset_index, int64_t epoch, ImageDecoder& decoder,
-                   std::vector<uint8_t>& file, DecodedImage& decoded, uint8_t* dst);
+  void load_sample(int64_t dataset_index, const std::vector<uint8_t>& file, ImageDecoder& decoder,
+                   DecodedImage& decoded, Slot& slot, int in_batch);
+  void read_sample(int64_t dataset_index, std::vector<uint8_t>& file);
+  void wait_for_fence(Slot& slot);
   void record_bad_sample(int64_t dataset_index, const std::string& reason);
   void release(int64_t batch_index);
   int batch_size_of(int64_t batch) const;
 
   std::shared_ptr<const DatasetIndex> index_;
   LoaderOptions options_;
-  size_t batch_bytes_ = 0;
+  size_t image_bytes_ = 0;  // per batch
   int64_t num_batches_ = 0;
 
   mutable std::mutex mutex_;
   std::condition_variable work_cv_;   // workers wait for tasks
+  std::condition_variable io_cv_;     // I/O threads wait for reads
   std::condition_variable ready_cv_;  // the consumer waits for a full batch
-  std::condition_variable idle_cv_;   // start_epoch waits for in-flight tasks
+  std::condition_variable idle_cv_;   // start_epoch waits for in-flight tasks; fences finish
   std::vector<Slot> slots_;
+  std::vector<Fetched> fetched_;  // by position % size: ring of slots x batch_size
   std::vector<std::thread> workers_;
+  std::vector<std::thread> io_threads_;
   bool stopping_ = false;
   bool active_ = false;
   int64_t generation_ = 0;
   int64_t epoch_ = 0;
-  std::vector<int64_t> order_;  // this epoch's dataset indices on this rank
-  int64_t end_position_ = 0;    // positions [0, end) are loaded this epoch
-  int64_t next_position_ = 0;   // next position a worker takes
-  int64_t window_start_ = 0;    // oldest batch not yet released
-  int64_t next_batch_ = 0;      // next batch next() hands out
-  int in_flight_ = 0;
-  int outstanding_ = 0;  // batches handed out and not released
+  std::vector<int64_t> order_;      // this epoch's dataset indices on this rank
+  int64_t end_position_ = 0;        // positions [0, end) are loaded this epoch
+  int64_t next_position_ = 0;       // next position a worker takes (workers read themselves)
+  int64_t next_read_position_ = 0;  // next position an I/O thread reads
+  // Positions whose file was read, smallest first: workers take them in this order.
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> read_positions_;
+  int64_t window_start_ = 0;  // oldest batch not yet released
+  int64_t next_batch_ = 0;    // next batch next() hands out
+  int in_flight_ = 0;         // reads and decodes under way
+  // Shards: this epoch's plan, where each stream sample goes, and the samples read so far.
+  ShardEpochPlan plan_;
+  std::vector<int64_t> position_of_stream_;  // -1: not loaded this epoch
+  int64_t last_stream_needed_ = -1;
+  size_t next_shard_ = 0;  // next entry of plan_.shards an I/O thread reads
+  std::unordered_map<int64_t, Fetched> shard_items_;  // by position; erased on release
+  std::condition_variable item_cv_;                   // a worker waits for a substitute's bytes
+  int outstanding_ = 0;                               // batches handed out and not released
   std::exception_ptr error_;
   LoaderEpochStats stats_;
 };

@@ -13,10 +13,20 @@ struct Sample {
   int64_t label = 0;
 };
 
+/// A tar shard of a packed dataset (data/shards.h): samples [first_sample, + samples).
+struct ShardInfo {
+  std::string path;
+  int64_t first_sample = 0;
+  int64_t samples = 0;
+  int64_t bytes = 0;
+};
+
 struct DatasetIndex {
   std::string split_dir;             ///< e.g. /data/imagenet/train
   std::vector<std::string> classes;  ///< class folder names; label i is classes[i]
   std::vector<Sample> samples;       ///< sorted by label, then by file name
+  /// Packed datasets only: the shards holding the samples, in dataset order.
+  std::vector<ShardInfo> shards;
 };
 
 /// True for .jpg/.jpeg/.png in any letter case (the extensions ImageFolder reads here).
@@ -31,9 +41,19 @@ std::vector<std::string> list_class_folders(const std::string& split_dir);
 std::vector<std::string> select_classes(const std::vector<std::string>& all, int count,
                                         int64_t seed);
 
+/// The image file names in one class folder, sorted. Throws UsageError naming the folder when
+/// it is missing or has no images.
+std::vector<std::string> list_class_images(const std::string& class_dir);
+
+/// A DatasetIndex from the sorted image names of each class (names[i] for classes[i]).
+DatasetIndex make_dataset_index(const std::string& split_dir,
+                                const std::vector<std::string>& classes,
+                                const std::vector<std::vector<std::string>>& names);
+
 /// Lists the images of `classes` under `split_dir`; label i is classes[i].
 /// Throws UsageError naming the folder when a class folder is missing or has no images.
+/// `threads` list class folders in parallel (network file systems answer each slowly).
 DatasetIndex scan_image_folder(const std::string& split_dir,
-                               const std::vector<std::string>& classes);
+                               const std::vector<std::string>& classes, int threads = 1);
 
 }  // namespace imagenet

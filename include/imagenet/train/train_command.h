@@ -16,6 +16,8 @@ struct TrainCommand {
   /// to the checkpoint it resumes from).
   bool output_dir_given = false;
   bool verbose = false;
+  /// List the data folders again instead of using the index cache.
+  bool rescan = false;
 };
 
 /// Trains; returns the process exit code. Throws UsageError / RuntimeError.

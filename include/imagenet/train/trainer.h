@@ -13,7 +13,9 @@
 #include "imagenet/checkpoint/top_k.h"
 #include "imagenet/config/config.h"
 #include "imagenet/data/batch_loader.h"
+#include "imagenet/data/dataset.h"
 #include "imagenet/logging/metrics_csv.h"
+#include "imagenet/train/batch_input.h"
 #include "imagenet/train/metrics.h"
 #include "imagenet/train/plan.h"
 #include "imagenet/train/train_step.h"
@@ -26,12 +28,6 @@ struct RunContext {
   int rank = 0;
   int world_size = 1;
   bool is_main() const { return rank == 0; }
-};
-
-/// The training and validation sets of a run.
-struct DataSplits {
-  std::shared_ptr<const DatasetIndex> train;
-  std::shared_ptr<const DatasetIndex> val;
 };
 
 /// Where the run writes: <output_dir>/{checkpoints/, logs/, metrics.csv, config.yaml}.
@@ -52,6 +48,8 @@ struct EpochMetrics {
   double data_wait = NAN;  ///< share of the epoch's wall time spent waiting for batches
   double seconds = NAN;
   int64_t bad_samples = 0;
+  int64_t read_retries = 0;
+  std::string data_advice;  ///< what to change, when data_wait was above 50%
 };
 
 class Trainer {
@@ -82,7 +80,7 @@ class Trainer {
   enum class EpochEnd { kFinished, kStopped };
 
   EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
-  void train_step(const Batch& batch, MetricSums& sums);
+  void train_step(std::shared_ptr<const Batch> batch, MetricSums& sums);
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
@@ -98,6 +96,7 @@ class Trainer {
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<BatchLoader> train_loader_;
   std::unique_ptr<BatchLoader> val_loader_;
+  std::unique_ptr<BatchTransfer> transfer_;
   TrainingPlan plan_;
   TrainingProgress progress_;
   TopKCheckpoints top_k_;

@@ -1,0 +1,57 @@
+// `imagenet_train pack --src DIR --dst DIR [--shard_size 256MB]`: writes an ImageFolder
+// dataset as WebDataset-style tar shards (data_format: shards reads them).
+#include <climits>
+
+#include "commands.h"
+#include "imagenet/data/shards.h"
+#include "imagenet/logging/progress.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/log.h"
+#include "imagenet/util/strings.h"
+
+namespace imagenet::cli {
+
+void register_pack_command(CLI::App& app, CommandAction& action) {
+  CLI::App* sub = app.add_subcommand(
+      "pack",
+      "Pack train/ and val/ into tar shards (WebDataset layout: <key>.jpg + <key>.cls), so "
+      "that network storage serves a few large sequential reads; train with data_format: shards");
+  auto options = std::make_shared<PackOptions>();
+  auto shard_size = std::make_shared<std::string>("256MB");
+  sub->add_option("--src", options->src, "Folder holding train/ and val/")->required();
+  sub->add_option("--dst", options->dst, "Destination folder")->required();
+  sub->add_option("--shard_size,--shard-size", *shard_size, "Bytes per shard, e.g. 256MB, 1GB")
+      ->capture_default_str();
+  sub->add_option("--num_classes,--num-classes,--subset", options->num_classes,
+                  "Classes to pack (0: all), chosen as training's num_classes chooses them")
+      ->capture_default_str();
+  sub->add_option("--subset_seed,--subset-seed", options->subset_seed, "Seed of the choice")
+      ->capture_default_str();
+  sub->add_option("--threads", options->threads, "Parallel reads of the source files")
+      ->capture_default_str();
+  sub->callback([&action, options, shard_size] {
+    action = [options, shard_size] {
+      log_init({});
+      uint64_t bytes = 0;
+      if (!parse_byte_size(*shard_size, &bytes))
+        throw UsageError(
+            str_cat("--shard_size '", *shard_size, "' is not a size: use e.g. 256MB or 1GB."));
+      options->shard_bytes = bytes;
+      std::unique_ptr<ProgressBar> bar;
+      auto progress = [&](const PackProgress& p) {
+        if (!bar) bar = std::make_unique<ProgressBar>("pack", p.samples_total, 0, INT_MAX);
+        bar->update(p.samples_done, nullptr);
+      };
+      PackReport r = pack_dataset(*options, progress);
+      if (bar) bar->finish("");
+      log_info(str_cat("pack: ", r.classes, " classes, ", r.samples, " images in ", r.shards,
+                       " shards (", format_bytes(static_cast<double>(r.bytes)), ") in ",
+                       options->dst, ", ", r.shards_skipped, " shards already there; ",
+                       format_duration(r.seconds), ". Train with data_root: ", options->dst,
+                       " and data_format: shards."));
+      return 0;
+    };
+  });
+}
+
+}  // namespace imagenet::cli

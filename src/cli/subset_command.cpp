@@ -1,0 +1,58 @@
+// `imagenet_train subset --src DIR --dst DIR --num_classes N --subset_seed S --threads T`:
+// copies a class subset to local disk in parallel, with a progress bar; resumable.
+#include <chrono>
+#include <climits>
+
+#include "commands.h"
+#include "imagenet/data/subset.h"
+#include "imagenet/logging/progress.h"
+#include "imagenet/util/log.h"
+#include "imagenet/util/strings.h"
+
+namespace imagenet::cli {
+
+void register_subset_command(CLI::App& app, CommandAction& action) {
+  CLI::App* sub = app.add_subcommand(
+      "subset",
+      "Copy a class subset (train/ and val/) to another folder, e.g. from an S3 mount to local "
+      "disk: many files in flight, resumable, checked by size");
+  auto options = std::make_shared<SubsetOptions>();
+  sub->add_option("--src", options->src, "Folder holding train/ and val/")->required();
+  sub->add_option("--dst", options->dst, "Destination folder")->required();
+  sub->add_option("--num_classes,--num-classes,--subset", options->num_classes,
+                  "Classes to copy (0: all), chosen as training's num_classes chooses them")
+      ->capture_default_str();
+  sub->add_option("--subset_seed,--subset-seed", options->subset_seed, "Seed of the choice")
+      ->capture_default_str();
+  sub->add_option("--threads", options->threads, "Copies in flight")->capture_default_str();
+  sub->add_option("--retries", options->retries, "Retries of a failed read")->capture_default_str();
+  sub->callback([&action, options] {
+    action = [options] {
+      log_init({});
+      std::unique_ptr<ProgressBar> bar;
+      auto last_line = std::chrono::steady_clock::now();
+      auto progress = [&](const SubsetProgress& p) {
+        if (!bar) bar = std::make_unique<ProgressBar>("copy", p.files_total, 0, INT_MAX);
+        const std::string postfix = format_bytes(static_cast<double>(p.bytes_copied)) + " copied";
+        bar->update(p.files_done, [&] { return postfix; });
+        // Without a terminal, a plain line every 10 s.
+        const auto now = std::chrono::steady_clock::now();
+        if (!log_console_is_tty() && now - last_line > std::chrono::seconds(10)) {
+          last_line = now;
+          log_info(format_progress_line("copy", p.files_done, p.files_total, bar->elapsed_seconds(),
+                                        p.files_done / std::max(1e-9, bar->elapsed_seconds()),
+                                        postfix));
+        }
+      };
+      SubsetReport r = copy_subset(*options, progress);
+      if (bar) bar->finish(format_bytes(static_cast<double>(r.bytes_copied)) + " copied");
+      log_info(str_cat("subset: ", r.classes, " classes, ", r.files, " files in ", options->dst,
+                       ": ", r.copied, " copied (",
+                       format_bytes(static_cast<double>(r.bytes_copied)), "), ", r.skipped,
+                       " already there; ", format_duration(r.seconds)));
+      return 0;
+    };
+  });
+}
+
+}  // namespace imagenet::cli

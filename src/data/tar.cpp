@@ -1,0 +1,199 @@
+// Implements data/tar.h with pread and a read-ahead buffer.
+#include "imagenet/data/tar.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "imagenet/data/image_decoder.h"
+#include "imagenet/util/error.h"
+
+namespace imagenet {
+namespace {
+
+constexpr size_t kReadAhead = 8 << 20;  // large sequential reads: what network storage likes
+
+void put_octal(char* field, size_t width, uint64_t value) {
+  // width - 1 digits and a NUL, as GNU tar writes them.
+  std::string digits =
+      str_printf("%0*llo", static_cast<int>(width - 1), static_cast<unsigned long long>(value));
+  std::memcpy(field, digits.data(), std::min(digits.size(), width - 1));
+}
+
+uint64_t parse_octal(const uint8_t* field, size_t width) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < width && field[i] != 0; ++i) {
+    if (field[i] == ' ') continue;
+    if (field[i] < '0' || field[i] > '7') throw DecodeError("malformed tar header (size field)");
+    value = value * 8 + (field[i] - '0');
+  }
+  return value;
+}
+
+std::string field_text(const uint8_t* field, size_t width) {
+  size_t n = 0;
+  while (n < width && field[n] != 0) ++n;
+  return std::string(reinterpret_cast<const char*>(field), n);
+}
+
+}  // namespace
+
+std::string tar_header(const std::string& name, uint64_t size) {
+  std::string header(512, '\0');
+  std::string prefix, base = name;
+  if (name.size() > 100) {
+    const size_t slash = name.rfind('/', 155);
+    if (slash == std::string::npos || name.size() - slash - 1 > 100)
+      throw UsageError(str_cat("tar member name too long for ustar: ", name));
+    prefix = name.substr(0, slash);
+    base = name.substr(slash + 1);
+  }
+  std::memcpy(&header[0], base.data(), base.size());
+  put_octal(&header[100], 8, 0644);
+  put_octal(&header[108], 8, 0);
+  put_octal(&header[116], 8, 0);
+  put_octal(&header[124], 12, size);
+  put_octal(&header[136], 12, 0);
+  header[156] = '0';
+  std::memcpy(&header[257],
+              "ustar\0"
+              "00",
+              8);
+  std::memcpy(&header[345], prefix.data(), prefix.size());
+  std::memset(&header[148], ' ', 8);
+  unsigned checksum = 0;
+  for (unsigned char c : header) checksum += c;
+  std::string text = str_printf("%06o", checksum);
+  std::memcpy(&header[148], text.data(), 6);
+  header[154] = '\0';
+  header[155] = ' ';
+  return header;
+}
+
+std::string tar_end() {
+  return std::string(1024, '\0');
+}
+
+void split_sample_name(const std::string& name, std::string* key, std::string* extension) {
+  const size_t slash = name.rfind('/');
+  const size_t dot = name.find('.', slash == std::string::npos ? 0 : slash + 1);
+  if (dot == std::string::npos) {
+    *key = name;
+    extension->clear();
+    return;
+  }
+  *key = name.substr(0, dot);
+  *extension = str_to_lower(name.substr(dot + 1));
+}
+
+TarReader::TarReader(std::string path, ReadPolicy policy)
+    : path_(std::move(path)), policy_(policy) {
+  double backoff = policy_.first_backoff_seconds;
+  for (int attempt = 0;; ++attempt) {
+    if (policy_.injected_latency_seconds > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double>(policy_.injected_latency_seconds));
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ >= 0) break;
+    const int error = errno;
+    if (!is_transient_read_error(error) || attempt >= policy_.retries)
+      throw DecodeError(str_cat("cannot open shard: ", std::strerror(error)));
+    std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+    backoff *= 2;
+  }
+}
+
+TarReader::~TarReader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void TarReader::read_exactly(uint8_t* dst, size_t n) {
+  while (n > 0) {
+    if (used_ == buffer_.size()) {
+      // Refill with one large read at the current offset, retrying transient errors.
+      offset_ += buffer_.size();
+      buffer_.resize(kReadAhead);
+      used_ = 0;
+      double backoff = policy_.first_backoff_seconds;
+      for (int attempt = 0;; ++attempt) {
+        ssize_t got = ::pread(fd_, buffer_.data(), buffer_.size(), static_cast<off_t>(offset_));
+        if (got >= 0) {
+          buffer_.resize(static_cast<size_t>(got));
+          break;
+        }
+        const int error = errno;
+        if (error == EINTR) continue;
+        if (!is_transient_read_error(error) || attempt >= policy_.retries)
+          throw DecodeError(
+              str_cat("shard read failed at byte ", offset_, ": ", std::strerror(error)));
+        std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
+        backoff *= 2;
+      }
+      if (buffer_.empty()) throw DecodeError(str_cat("shard truncated at byte ", offset_));
+    }
+    const size_t take = std::min(n, buffer_.size() - used_);
+    if (dst != nullptr) {
+      std::memcpy(dst, buffer_.data() + used_, take);
+      dst += take;
+    }
+    used_ += take;
+    n -= take;
+  }
+}
+
+void TarReader::skip(uint64_t n) {
+  read_exactly(nullptr, static_cast<size_t>(n));
+}
+
+bool TarReader::next(TarMember* member) {
+  std::string long_name;
+  while (true) {
+    uint8_t header[512];
+    try {
+      read_exactly(header, 512);
+    } catch (const DecodeError&) {
+      if (used_ == 0 && buffer_.empty()) return false;  // an empty file
+      throw;
+    }
+    if (std::all_of(header, header + 512, [](uint8_t b) { return b == 0; })) return false;
+    unsigned checksum = 0;
+    for (int i = 0; i < 512; ++i) checksum += (i >= 148 && i < 156) ? ' ' : header[i];
+    if (parse_octal(header + 148, 8) != checksum)
+      throw DecodeError(str_cat("bad tar header checksum at byte ", offset_ + used_ - 512));
+    const uint64_t size = parse_octal(header + 124, 12);
+    const char type = static_cast<char>(header[156]);
+    if (type == 'L' || type == 'x') {  // GNU long name / pax record: the next member's name
+      std::string data(size, '\0');
+      read_exactly(reinterpret_cast<uint8_t*>(&data[0]), size);
+      skip(tar_padding(size));
+      if (type == 'L') {
+        long_name = data.c_str();
+      } else {
+        const size_t at = data.find(" path=");
+        if (at != std::string::npos) long_name = data.substr(at + 6, data.find('\n', at) - at - 6);
+      }
+      continue;
+    }
+    if (type != '0' && type != '\0') {  // folders, links, global pax headers: not samples
+      skip(size + tar_padding(size));
+      continue;
+    }
+    if (!long_name.empty()) {
+      member->name = long_name;
+    } else {
+      const std::string prefix = field_text(header + 345, 155);
+      member->name =
+          prefix.empty() ? field_text(header, 100) : prefix + "/" + field_text(header, 100);
+    }
+    member->data.resize(size);
+    read_exactly(member->data.data(), size);
+    skip(tar_padding(size));
+    return true;
+  }
+}
+
+}  // namespace imagenet
