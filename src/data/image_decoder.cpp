@@ -1,5 +1,6 @@
 // Implements data/image_decoder.h: libjpeg (with a longjmp error handler, since libjpeg's
-// default one calls exit()), stb_image for PNG, and OpenCV for the final resize.
+// default one calls exit()), stb_image for PNG, Pillow's resampling (shrinking) and OpenCV
+// (enlarging) for the resize.
 #include "imagenet/data/image_decoder.h"
 
 #include <jpeglib.h>
@@ -15,6 +16,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "imagenet/data/resample.h"
 #include "imagenet/util/strings.h"
 #include "stb_image_api.h"
 
@@ -233,20 +235,28 @@ void ImageDecoder::decode(const uint8_t* data, size_t size, const CropWindow& wi
 
 void resize_crop_into(const DecodedImage& image, int out_width, int out_height, bool flip,
                       uint8_t* dst) {
-  // Clamp the window to the pixels we have (rounding may reach one pixel past the edge).
   // The window is fractional after DCT scaling: round both edges to the nearest pixel.
   int x0 = std::max(0, static_cast<int>(std::lround(image.crop_x)));
   int y0 = std::max(0, static_cast<int>(std::lround(image.crop_y)));
   int x1 = std::min(image.width, static_cast<int>(std::lround(image.crop_x + image.crop_width)));
   int y1 = std::min(image.height, static_cast<int>(std::lround(image.crop_y + image.crop_height)));
-  if (x1 <= x0) x1 = std::min(image.width, x0 + 1);
-  if (y1 <= y0) y1 = std::min(image.height, y0 + 1);
+  x0 = std::min(x0, image.width - 1);
+  y0 = std::min(y0, image.height - 1);
+  if (x1 <= x0) x1 = x0 + 1;
+  if (y1 <= y0) y1 = y0 + 1;
+  const int w = x1 - x0, h = y1 - y0;
+  if (w > out_width || h > out_height) {
+    // Shrinking: Pillow's antialiased filter, torchvision's pixels exactly.
+    resize_bilinear_antialiased(image.pixels.data(), image.width * 3, x0, y0, w, h, dst, out_width,
+                                out_height, flip);
+    return;
+  }
+  // Enlarging: Pillow's filter is plain bilinear then, which OpenCV computes 3-5x faster
+  // (within one level: 11-bit instead of 22-bit weights).
   const cv::Mat src(image.height, image.width, CV_8UC3, const_cast<uint8_t*>(image.pixels.data()));
-  const cv::Mat roi = src(cv::Rect(x0, y0, x1 - x0, y1 - y0));
   cv::Mat out(out_height, out_width, CV_8UC3, dst);
-  const bool shrinking = roi.cols > out_width || roi.rows > out_height;
-  cv::resize(roi, out, cv::Size(out_width, out_height), 0, 0,
-             shrinking ? cv::INTER_AREA : cv::INTER_LINEAR);
+  cv::resize(src(cv::Rect(x0, y0, w, h)), out, cv::Size(out_width, out_height), 0, 0,
+             cv::INTER_LINEAR);
   if (flip) cv::flip(out, out, 1);
 }
 

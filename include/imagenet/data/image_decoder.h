@@ -73,8 +73,10 @@ class ImageDecoder {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Resizes the crop window of `image` to out_width x out_height into `dst` (packed RGB rows),
-/// mirrored horizontally when `flip`. Area interpolation when shrinking, bilinear otherwise.
+/// Resizes the crop window of `image` (rounded to whole pixels) to out_width x out_height into
+/// `dst` (packed RGB rows), mirrored horizontally when `flip`, with Pillow's antialiased
+/// bilinear filter: the pixels torchvision's RandomResizedCrop gives on a PIL image (exactly when
+/// shrinking; within one level when enlarging, where OpenCV's bilinear resize is faster).
 void resize_crop_into(const DecodedImage& image, int out_width, int out_height, bool flip,
                       uint8_t* dst);
 
