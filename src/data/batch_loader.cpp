@@ -340,14 +340,12 @@ void BatchLoader::worker_main() {
       ++in_flight_;
     }
     std::exception_ptr failure;
-    const auto start = std::chrono::steady_clock::now();
+    double busy = 0;  // decoding and resizing, not waiting for reads
     try {
-      load_task(task, decoder, file, decoded);
+      busy = load_task(task, decoder, file, decoded);
     } catch (...) {
       failure = std::current_exception();
     }
-    const double busy =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       --in_flight_;
@@ -363,8 +361,8 @@ void BatchLoader::worker_main() {
   }
 }
 
-void BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
-                            DecodedImage& decoded) {
+double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
+                              DecodedImage& decoded) {
   Slot& slot = slot_of(task.position);
   const int in_batch = static_cast<int>(task.position % options_.batch_size);
 
@@ -377,7 +375,7 @@ void BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vector
     try {
       const std::vector<uint8_t>* bytes = &file;
       if (shards()) {
-        if (item == nullptr) return;  // a new epoch started: this result is dropped anyway
+        if (item == nullptr) return 0;  // a new epoch started: this result is dropped anyway
         if (!item->error.empty()) throw DecodeError(item->error);
         bytes = &item->bytes;
       } else if (attempt == 0 && task.prefetched) {
@@ -387,8 +385,9 @@ void BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vector
       } else {
         read_sample(dataset_index, file);
       }
+      const auto start = std::chrono::steady_clock::now();
       load_sample(dataset_index, *bytes, decoder, decoded, slot, in_batch);
-      return;
+      return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } catch (const DecodeError& e) {
       record_bad_sample(dataset_index, e.what());
       const uint64_t draw = derive_seed(options_.sampler.seed, static_cast<uint64_t>(dataset_index),

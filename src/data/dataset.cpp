@@ -91,9 +91,9 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
                   : std::string(),
               ", ", data.train->samples.size(), " training",
               data.val ? str_cat(" and ", data.val->samples.size(), " validation") : std::string(),
-              " images; index in ", str_printf("%.1f", seconds), " s (", reused,
-              " class folders from the cache ", cache.cache_dir, ", ", scanned, " listed",
-              options.rescan ? ", --rescan" : "", ")"));
+              " images; index in ", str_printf("%.1f", seconds), " s (", scanned,
+              " class folders listed", options.rescan ? " (--rescan)" : "", ", ", reused,
+              " from the cache in ", cache.cache_dir, ")"));
   return data;
 }
 

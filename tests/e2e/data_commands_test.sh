@@ -45,17 +45,16 @@ expect_in_file cfg_b.txt "(of 6, subset_seed 7)"
 run_expect 0 bench1.txt -- "$BIN" bench-data --data_root data --output_dir run --batch_size 8 \
   --batches 4 --num_workers 2
 expect_in_file bench1.txt "img_per_sec="
-expect_in_file bench1.txt "0 class folders from the cache"
+expect_in_file bench1.txt "6 class folders listed, 0 from the cache"
 run_expect 0 bench2.txt -- "$BIN" bench-data --data_root data --output_dir run --batch_size 8 \
   --batches 4 --num_workers 2 --split val
 expect_in_file bench2.txt "split=val"
 run_expect 0 bench3.txt -- "$BIN" bench-data --data_root data --output_dir run --batch_size 8 \
   --batches 4
-expect_in_file bench3.txt "6 class folders from the cache"
+expect_in_file bench3.txt "0 class folders listed, 6 from the cache"
 run_expect 0 bench4.txt -- "$BIN" bench-data --data_root data --output_dir run --batch_size 8 \
   --batches 4 --rescan
-expect_in_file bench4.txt "0 class folders from the cache"
-expect_in_file bench4.txt "6 listed, --rescan"
+expect_in_file bench4.txt "6 class folders listed (--rescan), 0 from the cache"
 
 # pack, then train from the shards.
 run_expect 0 pack.txt -- "$BIN" pack --src data --dst shards --shard_size 64KB

@@ -86,7 +86,7 @@ struct LoaderEpochStats {
   int64_t samples = 0;        ///< images loaded so far this epoch (substitutes included)
   int64_t bad_samples = 0;    ///< unreadable images replaced by others
   int64_t read_retries = 0;   ///< reads that failed and were tried again
-  double decode_seconds = 0;  ///< time the workers spent decoding (busy), summed over them
+  double decode_seconds = 0;  ///< time the workers spent decoding and resizing, summed
   std::vector<std::string> bad_examples;  ///< "path: reason" of the first few
 };
 
@@ -157,8 +157,9 @@ class BatchLoader {
   Slot& slot_of(int64_t position) {
     return slots_[(position / options_.batch_size) % slots_.size()];
   }
-  void load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
-                 DecodedImage& decoded);
+  /// Loads one position (with stand-ins for bad images); returns the seconds spent decoding.
+  double load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
+                   DecodedImage& decoded);
   void load_sample(int64_t dataset_index, const std::vector<uint8_t>& file, ImageDecoder& decoder,
                    DecodedImage& decoded, Slot& slot, int in_batch);
   void read_sample(int64_t dataset_index, std::vector<uint8_t>& file);
