@@ -64,6 +64,7 @@ SubsetReport copy_subset(const SubsetOptions& options,
   std::exception_ptr error;
   ReadPolicy policy;
   policy.retries = options.retries;
+  policy.injected_latency_seconds = injected_read_latency_from_env();
   std::thread copier([&] {
     try {
       parallel_for(static_cast<int64_t>(jobs.size()), threads, [&](int64_t i) {
