@@ -133,6 +133,26 @@ TEST(BatchLoader, ASlotIsRefilledOnlyAfterItsReleaseFence) {
   EXPECT_EQ(fence_calls.load(), 1);
 }
 
+TEST(BatchLoader, AFailureInALoaderThreadReachesNextNamingTheFile) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  LoaderOptions o = train_options(2, 2);
+  o.prefetch_batches = 1;
+  BatchLoader loader(index, o);
+  loader.start_epoch(0);
+  // A copy "failed" (as a CUDA error would): the worker refilling the slot meets it.
+  loader.release_after(loader.next(), [] { throw std::runtime_error("copy failed"); });
+  try {
+    while (auto batch = loader.next()) {
+    }
+    FAIL() << "expected the failure to reach next()";
+  } catch (const RuntimeError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("copy failed"), std::string::npos) << message;
+    EXPECT_NE(message.find(dir.path()), std::string::npos) << message;  // the file's path
+  }
+}
+
 TEST(BatchLoader, EpochsDifferAndRestartMidEpochContinuesTheSameOrder) {
   TempDir dir;
   auto index = make_dataset(dir, "train");
