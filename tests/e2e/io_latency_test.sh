@@ -2,6 +2,7 @@
 # With enough io_threads the loader keeps at least 80% of its local throughput; without I/O
 # threads it does not (which shows that the check can tell). Ratios of runs on the same machine
 # in turns, best of three each, so that a busy CI machine slows both sides alike.
+# ctest: run_serial
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 # Images of 380-500 pixels: a decode costs about a millisecond, like ImageNet's.
