@@ -15,6 +15,8 @@ pkgs=(
   libtbb12 libtbb-dev
   libgtest-dev googletest
   libstb-dev libstb0 zlib1g-dev
+  # photographs for `imagenet_train prepare imagenet-like` (bench/gpu_throughput.sh)
+  lomiri-wallpapers-16.04
   # runtime closure of libopencv_core on a machine without X11/GL/BLAS libraries
   libglx0 libglvnd0 libx11-6 libxcb1 libxau6 libxdmcp6 libbsd0 libmd0
   libblas3 liblapack3 libgfortran5 libquadmath0
