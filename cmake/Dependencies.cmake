@@ -16,13 +16,27 @@ endif()
 message(STATUS "LibTorch ${Torch_VERSION} at ${IMAGENET_TORCH_LIBDIR}, CUDA: ${IMAGENET_WITH_CUDA}")
 
 # Finds a header and a library by hand and wraps them in an imported target.
+# ARCH_HEADER names a header Debian keeps in the multiarch folder (/usr/include/<arch>/), such
+# as libjpeg's jconfig.h: that folder is searched in the same prefix as the main header, so a
+# prefix in CMAKE_PREFIX_PATH never mixes with another libjpeg's jconfig.h of the system.
 function(imagenet_find_library target header lib)
-  cmake_parse_arguments(ARG "" "" "SUFFIXES;EXTRA_LIBS" ${ARGN})
+  cmake_parse_arguments(ARG "" "ARCH_HEADER" "SUFFIXES;EXTRA_LIBS" ${ARGN})
   find_path(${target}_INCLUDE_DIR ${header} PATH_SUFFIXES ${ARG_SUFFIXES})
   find_library(${target}_LIBRARY ${lib})
   if(NOT ${target}_INCLUDE_DIR OR NOT ${target}_LIBRARY)
     message(FATAL_ERROR "Could not find ${header} / lib${lib}. Run scripts/install_deps.sh, "
                         "or pass the prefix holding them in CMAKE_PREFIX_PATH.")
+  endif()
+  set(include_dirs ${${target}_INCLUDE_DIR})
+  if(ARG_ARCH_HEADER)
+    set(arch_dir "${${target}_INCLUDE_DIR}/${CMAKE_LIBRARY_ARCHITECTURE}")
+    foreach(suffix ${ARG_SUFFIXES})
+      string(REGEX REPLACE "/${suffix}$" "/${CMAKE_LIBRARY_ARCHITECTURE}/${suffix}" arch_dir
+             "${${target}_INCLUDE_DIR}")
+    endforeach()
+    if(EXISTS "${arch_dir}/${ARG_ARCH_HEADER}")
+      list(PREPEND include_dirs "${arch_dir}")
+    endif()
   endif()
   set(libs ${${target}_LIBRARY})
   foreach(extra ${ARG_EXTRA_LIBS})
@@ -31,7 +45,7 @@ function(imagenet_find_library target header lib)
   endforeach()
   add_library(imagenet::${target} INTERFACE IMPORTED GLOBAL)
   set_target_properties(imagenet::${target} PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${${target}_INCLUDE_DIR}"
+    INTERFACE_INCLUDE_DIRECTORIES "${include_dirs}"
     INTERFACE_LINK_LIBRARIES "${libs}")
 endfunction()
 
@@ -77,11 +91,11 @@ if(OpenCV_FOUND)
     INTERFACE_LINK_LIBRARIES "opencv_core;opencv_imgproc")
 else()
   imagenet_find_library(opencv opencv2/core.hpp opencv_core SUFFIXES opencv4
-                        EXTRA_LIBS opencv_imgproc)
+                        ARCH_HEADER opencv2/cvconfig.h EXTRA_LIBS opencv_imgproc)
 endif()
 
 # --- libjpeg-turbo (the libjpeg API: partial decode and DCT scaling) -------------------------
-imagenet_find_library(jpeg jpeglib.h jpeg EXTRA_LIBS turbojpeg)
+imagenet_find_library(jpeg jpeglib.h jpeg ARCH_HEADER jconfig.h EXTRA_LIBS turbojpeg)
 
 # --- stb (header-only PNG decode/encode) ------------------------------------------------------
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
