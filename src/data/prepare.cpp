@@ -112,9 +112,8 @@ PrepareReport prepare_fashion_mnist(const FashionMnistOptions& options) {
     report.already_complete = true;
     return report;
   }
-  std::error_code ec;
-  fs::remove_all(options.out_dir + "/train", ec);
-  fs::remove_all(options.out_dir + "/val", ec);
+  remove_tree(options.out_dir + "/train");
+  remove_tree(options.out_dir + "/val");
   const std::string& src = options.source_dir;
   report.train_images = write_fashion_split(
       src + "/train-images-idx3-ubyte.gz", src + "/train-labels-idx1-ubyte.gz",

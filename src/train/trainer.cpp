@@ -340,7 +340,7 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
     save_checkpoint(top_k_path, data);  // no hard links on this file system: a second copy
   for (const auto& path : dropped) {
     if (path == resumed_from_ || path.rfind(paths_.checkpoints_dir + "/", 0) != 0) continue;
-    std::filesystem::remove(path);
+    remove_file(path);
   }
   write_file_atomic(paths_.checkpoints_dir + "/best_k_models.yaml", top_k_.to_yaml());
 }

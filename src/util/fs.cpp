@@ -2,6 +2,8 @@
 #include "imagenet/util/fs.h"
 
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -118,6 +120,23 @@ void ensure_directory(const std::string& path) {
   std::error_code ec;
   std::filesystem::create_directories(path, ec);
   if (ec) throw RuntimeError(str_cat("cannot create directory ", path, ": ", ec.message()));
+}
+
+void remove_tree(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0) return;  // nothing to remove
+  auto remove_entry = [](const char* entry, const struct stat*, int, struct FTW*) {
+    return ::remove(entry) == 0 ? 0 : -1;
+  };
+  // Depth first (children before their folder), not following symbolic links.
+  if (::nftw(path.c_str(), remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+    throw RuntimeError(str_cat("cannot remove ", path, ": ", errno_text()));
+}
+
+bool remove_file(const std::string& path) {
+  if (::unlink(path.c_str()) == 0) return true;
+  if (errno == ENOENT) return false;
+  throw RuntimeError(str_cat("cannot remove ", path, ": ", errno_text()));
 }
 
 bool path_exists(const std::string& path) {

@@ -26,6 +26,14 @@ std::string read_file(const std::string& path);
 /// mkdir -p; throws RuntimeError naming the path on failure.
 void ensure_directory(const std::string& path);
 
+/// rm -rf: removes `path` and everything under it; a missing path is fine. Throws RuntimeError
+/// naming what could not be removed. (POSIX nftw rather than std::filesystem::remove_all, whose
+/// copy exported by LibTorch wheels crashes when it is the one the program binds to.)
+void remove_tree(const std::string& path);
+
+/// Removes one file; false when it did not exist.
+bool remove_file(const std::string& path);
+
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 
