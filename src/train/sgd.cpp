@@ -56,9 +56,9 @@ void Sgd::step() {
 }
 
 void Sgd::zero_grad() {
-  for (auto& group : groups_)
-    for (auto& p : group.params)
-      if (p.grad().defined()) p.mutable_grad().zero_();
+  // One multi-tensor kernel instead of one launch per parameter (161 for ResNet-50).
+  std::vector<at::Tensor> grads = gradients();
+  if (!grads.empty()) at::_foreach_zero_(grads);
 }
 
 std::vector<at::Tensor> Sgd::parameters() const {
