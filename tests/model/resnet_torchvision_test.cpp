@@ -2,7 +2,9 @@
 // tests/golden/torchvision_resnet.py with Debian's python3-torchvision) load by name into our
 // model, and the eval-mode outputs agree.
 #include <gtest/gtest.h>
+
 #include <torch/torch.h>
+#include <cstdlib>
 
 #include "imagenet/model/resnet.h"
 #include "imagenet/util/fs.h"
@@ -14,7 +16,10 @@ namespace {
 void expect_matches_torchvision(const std::string& arch, int64_t classes) {
   testing::TempDir dir;
   const std::string file = dir.file("golden.pt");
-  auto result = testing::run_command("/usr/bin/python3 " +
+  // IMAGENET_PYTHON: a python3 with torch and torchvision (Debian's by default; the GPU
+  // machine's pip install has its own).
+  const char* python = std::getenv("IMAGENET_PYTHON");
+  auto result = testing::run_command(std::string(python ? python : "/usr/bin/python3") + " " +
                                      testing::source_path("tests/golden/torchvision_resnet.py") +
                                      " " + file + " " + arch + " " + std::to_string(classes));
   if (result.exit_code != 0) GTEST_SKIP() << "python3-torchvision unavailable: " << result.output;
