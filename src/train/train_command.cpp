@@ -3,16 +3,13 @@
 // the log file and config.yaml are created and the Trainer runs.
 #include "imagenet/train/train_command.h"
 
-#include <ATen/Parallel.h>
 #include <torch/version.h>
 
-#include <csignal>
-#include <ctime>
 #include <filesystem>
-#include <thread>
 
 #include "imagenet/checkpoint/checkpoint.h"
 #include "imagenet/data/dataset.h"
+#include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -21,46 +18,6 @@
 
 namespace imagenet {
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-
-extern "C" void on_stop_signal(int signal) {
-  g_stop_signal.store(signal);
-  std::signal(signal, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-std::string timestamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y%m%d-%H%M%S", &tm);
-  return buffer;
-}
-
-c10::Device resolve_device(const Config& config) {
-  const bool cuda = compat::cuda_available();
-  switch (config.train.accelerator) {
-    case Accelerator::kCpu:
-      return c10::Device(c10::kCPU);
-    case Accelerator::kCuda:
-      if (!cuda)
-        throw UsageError(str_cat(config.origin_of("accelerator"),
-                                 ": accelerator: cuda, but no CUDA GPU is visible (this build: ",
-                                 compat::build_description(), "). Use accelerator: cpu or auto."));
-      return c10::Device(c10::kCUDA, 0);
-    case Accelerator::kAuto:
-      break;
-  }
-  return cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-}
-
-void check_precision(const Config& config, const c10::Device& device) {
-  if (config.train.precision == Precision::kFloat16Mixed && !device.is_cuda())
-    throw UsageError(str_cat(config.origin_of("precision"),
-                             ": precision 16-mixed needs a CUDA GPU (float16 autocast and its "
-                             "loss scaler); on the CPU use 32 or bf16-mixed."));
-}
 
 /// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
 std::string resolve_output_dir(const TrainCommand& command, const Config& config) {
@@ -139,13 +96,10 @@ int run_train_command(const TrainCommand& command) {
                              paths.checkpoints_dir, "/last.ckpt, or choose another --output_dir."));
 
   // 5. Logs and the resolved config.
-  const std::string stamp = timestamp();
+  const std::string stamp = file_timestamp();
   ensure_directory(paths.output_dir + "/logs");
   log_open_file(paths.output_dir + "/logs/train_" + stamp + ".log");
-  const int threads = config.train.cpu_threads > 0
-                          ? config.train.cpu_threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  at::set_num_threads(threads);
+  const int threads = configure_cpu_threads(config);
   log_info(str_cat("imagenet_train ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));
   log_info(str_cat("run '", config.output.name, "' in ", paths.output_dir,
@@ -169,19 +123,16 @@ int run_train_command(const TrainCommand& command) {
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
   // 6. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops.
-  Trainer trainer(config, RunContext{device, 0, 1}, data, paths,
-                  [] { return g_stop_signal.load(); });
+  Trainer trainer(config, RunContext{device, 0, 1}, data, paths, stop_signal_received);
   log_info("plan: " + trainer.plan().describe());
   if (resuming) {
     trainer.restore(checkpoint, command.resume_path);
     log_info(str_cat("resumed at epoch ", trainer.progress().epoch, ", batch ",
                      trainer.progress().batch_in_epoch, ", step ", trainer.progress().global_step));
   }
-  std::signal(SIGINT, on_stop_signal);
-  std::signal(SIGTERM, on_stop_signal);
+  install_stop_signal_handlers();
   int code = trainer.fit();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  restore_default_signal_handlers();
   log_flush();
   return code;
 }
