@@ -64,8 +64,9 @@ void ProgressBar::update(int64_t done, const std::function<std::string()>& postf
   draw(done, postfix ? postfix() : std::string(), to_log);
 }
 
-void ProgressBar::finish(const std::string& postfix) {
-  draw(total_, postfix, /*to_log=*/total_ != last_logged_);
+void ProgressBar::finish(const std::string& postfix, int64_t done) {
+  if (done < 0) done = total_;
+  draw(done, postfix, /*to_log=*/done != last_logged_);
   log_end_status();
 }
 

@@ -211,7 +211,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     wait_seconds += seconds_since(wait_start);
 
     images += batch->size;
-    train_step(std::move(batch), sums);
+    train_step(std::move(batch), plan_.schedule.at(progress_.global_step), sums);
     progress_.batch_in_epoch = b + 1;
 
     bar.update(b + 1, postfix);
@@ -247,18 +247,39 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   return EpochEnd::kFinished;
 }
 
-void Trainer::train_step(std::shared_ptr<const Batch> batch, MetricSums& sums) {
+void Trainer::train_step(std::shared_ptr<const Batch> batch, double lr, MetricSums& sums) {
   // The batch on the device (uint8 NHWC -> normalized float NCHW; the loader gets the buffer
-  // back once copied), then one optimizer step at the scheduled LR; accuracy only on batches
-  // that were not mixed.
+  // back once copied), then one optimizer step at `lr`; accuracy only on batches that were
+  // not mixed.
   const int64_t n = batch->size;
   DeviceBatch input = transfer_->to_device(std::move(batch), *train_loader_);
-  StepResult result =
-      step_->run(input, plan_.schedule.at(progress_.global_step), progress_.global_step);
+  StepResult result = step_->run(input, lr, progress_.global_step);
   ++progress_.global_step;
   last_loss_ = result.loss;
   sums.add_loss(result.loss, n);
   if (!result.mixed) sums.add_accuracy(result.logits, input.labels);
+}
+
+double Trainer::run_step_at_lr(double lr) {
+  // The loader runs through epochs in order, each shuffled by (seed, epoch), as in fit().
+  if (prefetched_epoch_ != progress_.epoch) {
+    train_loader_->start_epoch(progress_.epoch, progress_.batch_in_epoch);
+    prefetched_epoch_ = progress_.epoch;
+  }
+  std::shared_ptr<const Batch> batch = train_loader_->next();
+  if (batch == nullptr) {
+    progress_.epoch += 1;
+    progress_.batch_in_epoch = 0;
+    train_loader_->start_epoch(progress_.epoch);
+    prefetched_epoch_ = progress_.epoch;
+    batch = train_loader_->next();
+    IMAGENET_CHECK(batch != nullptr, "the training loader has no batches");
+  }
+  step_->model()->train();
+  MetricSums sums(context_.device);
+  train_step(std::move(batch), lr, sums);
+  progress_.batch_in_epoch += 1;
+  return last_loss_.item<double>();
 }
 
 EpochMetrics Trainer::validate() {

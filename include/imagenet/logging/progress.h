@@ -25,8 +25,9 @@ class ProgressBar {
   /// (it may read values from the GPU, so it is not called every step).
   void update(int64_t done, const std::function<std::string()>& postfix);
 
-  /// Draws the final state and ends the live line.
-  void finish(const std::string& postfix);
+  /// Draws the final state and ends the live line: `done` steps (-1: all of them, the usual
+  /// end; fewer when a loop ended early).
+  void finish(const std::string& postfix, int64_t done = -1);
 
   double elapsed_seconds() const;
 

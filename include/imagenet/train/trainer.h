@@ -72,6 +72,12 @@ class Trainer {
   /// Evaluates the current weights on the validation set (loss, acc1, acc5).
   EpochMetrics validate();
 
+  /// One training step at `lr` on the next training batch, outside fit(): the LR finder's
+  /// step, on the same loader, TrainStep and process context as fit(). Epochs follow one
+  /// another as the steps need them. Writes nothing: no metrics.csv row, no checkpoint.
+  /// Returns this step's training loss (waits for the device).
+  double run_step_at_lr(double lr);
+
   const TrainingPlan& plan() const { return plan_; }
   const TrainingProgress& progress() const { return progress_; }
   ResNet& model() { return step_->model(); }
@@ -80,7 +86,7 @@ class Trainer {
   enum class EpochEnd { kFinished, kStopped };
 
   EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
-  void train_step(std::shared_ptr<const Batch> batch, MetricSums& sums);
+  void train_step(std::shared_ptr<const Batch> batch, double lr, MetricSums& sums);
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
