@@ -36,6 +36,7 @@ int cli_main(int argc, char** argv) {
   CLI::App app{
       "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
       "  imagenet_train --config configs/stress_test.yaml     train (see docs/)\n"
+      "  imagenet_train lrfind --config X                     find a learning rate\n"
       "  imagenet_train <subcommand> --help                   help on one command"};
   app.name("imagenet_train");
   app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
@@ -47,6 +48,7 @@ int cli_main(int argc, char** argv) {
   cli::register_bench_command(app, action);
   cli::register_subset_command(app, action);
   cli::register_pack_command(app, action);
+  cli::register_lrfind_command(app, action);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

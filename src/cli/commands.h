@@ -15,5 +15,6 @@ void register_prepare_command(CLI::App& app, CommandAction& action);
 void register_bench_command(CLI::App& app, CommandAction& action);
 void register_subset_command(CLI::App& app, CommandAction& action);
 void register_pack_command(CLI::App& app, CommandAction& action);
+void register_lrfind_command(CLI::App& app, CommandAction& action);
 
 }  // namespace imagenet::cli

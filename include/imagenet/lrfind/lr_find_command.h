@@ -1,0 +1,28 @@
+// Entry point of `imagenet_train lrfind` (and of `imagenet_lrfind`, the same binary), declared
+// without torch so the command line can call it from a torch-free translation unit.
+#pragma once
+
+#include "imagenet/config/config_loader.h"
+#include "imagenet/lrfind/lr_suggestion.h"
+#include "imagenet/lrfind/lr_sweep.h"
+
+namespace imagenet {
+
+struct LrFindCommand {
+  ConfigSources sources;
+  LrSweepOptions sweep;
+  LrSuggestionOptions rule;
+  /// Write the suggested per-256 `lr` into sources.file in place.
+  bool update_config = false;
+  bool verbose = false;
+  /// List the data folders again instead of using the index cache.
+  bool rescan = false;
+};
+
+/// Sweeps the LR on the run's model and data, writes <output_dir>/lr_find.{csv,png}, prints
+/// the suggestion and, when asked, writes it into the config file. Returns the exit code: 0
+/// with a suggestion; 1 when the sweep stopped early or left too few points (the config is
+/// then untouched); 128 + signal when stopped by one. Throws UsageError / RuntimeError.
+int run_lr_find_command(const LrFindCommand& command);
+
+}  // namespace imagenet

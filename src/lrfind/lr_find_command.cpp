@@ -1,0 +1,180 @@
+// Implements lrfind/lr_find_command.h: the flags, config, device and data are checked before
+// anything runs; the sweep runs on a Trainer built exactly as training builds it, with a
+// per-step LR instead of the schedule (no warmup); then the CSV, the picture, the suggestion
+// and, when asked, the config file. The run's checkpoints, metrics.csv and config.yaml are
+// never written: the swept weights are thrown away.
+#include "imagenet/lrfind/lr_find_command.h"
+
+#include <torch/version.h>
+
+#include <chrono>
+
+#include "imagenet/config/config_file_edit.h"
+#include "imagenet/data/dataset.h"
+#include "imagenet/lrfind/lr_find_report.h"
+#include "imagenet/lrfind/lr_finder.h"
+#include "imagenet/train/run_setup.h"
+#include "imagenet/train/torch_compat.h"
+#include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
+#include "imagenet/util/log.h"
+
+namespace imagenet {
+namespace {
+
+/// The sweep must leave the suggestion at least 2 points, or it is pointless to run it.
+void check_suggestion_window(const LrFindCommand& command) {
+  const LrSuggestionOptions& rule = command.rule;
+  IMAGENET_USAGE_CHECK(rule.skip_begin >= 0, "--skip_begin ", rule.skip_begin,
+                       ": must be at least 0.");
+  IMAGENET_USAGE_CHECK(rule.skip_end >= 0, "--skip_end ", rule.skip_end, ": must be at least 0.");
+  const int64_t needed = rule.skip_begin + rule.skip_end + 2;
+  IMAGENET_USAGE_CHECK(
+      command.sweep.num_training >= needed, "--num_training ", command.sweep.num_training,
+      " leaves no points for a suggestion: it leaves out the first ", rule.skip_begin,
+      " (--skip_begin) and the last ", rule.skip_end,
+      " (--skip_end) and needs 2 more. Use --num_training ", needed, " or more (100 is usual).");
+}
+
+/// "2026-11-22", local time.
+std::string today() {
+  const std::string stamp = file_timestamp();  // 20261122-135602
+  return str_cat(stamp.substr(0, 4), "-", stamp.substr(4, 2), "-", stamp.substr(6, 2));
+}
+
+std::string describe_slope(LrSlope slope) {
+  return slope == LrSlope::kLr ? "against the LR values (--slope lr, Lightning 2.5.3 and later)"
+                               : "against the step index (--slope index, Lightning before 2.5.3)";
+}
+
+std::string describe_scaling(const TrainingPlan& plan, const Config& config) {
+  if (config.optim.lr_scaling == LrScaling::kNone) return "lr_scaling none: lr is used as is";
+  return str_cat("per 256 images; lr_scaling linear: effective = lr x ", plan.total_batch,
+                 " / 256");
+}
+
+/// Writes the suggested base lr into the config file and says what changed.
+void update_config(const LrFindCommand& command, const LrFindReport& report, const Config& config) {
+  const std::string value = format_lr_for_config(report.suggested_base_lr());
+  if (str_starts_with(config.origin_of("lr_scaling"), "--") ||
+      str_starts_with(config.origin_of("batch_size"), "--"))
+    log_warn(str_cat("batch_size or lr_scaling was set on the command line; the value written, ",
+                     value, ", is per 256 images under ", to_string(config.optim.lr_scaling),
+                     " scaling. Check that the file's settings give the LR you want."));
+  ConfigFileEdit edit =
+      update_config_file(command.sources, "lr", value,
+                         str_cat("LR finder's suggestion, per 256 images (", today(), ")"));
+  const std::string& path = command.sources.file;
+  if (edit.appended) {
+    log_info(str_cat(path, " did not set lr (the default ", format_number(Config{}.optim.lr),
+                     " applied); added line ", edit.line, ": ", edit.after));
+  } else {
+    log_info(str_cat("updated ", path, ":", edit.line, ": ", edit.before, "  ->  ", edit.after));
+  }
+}
+
+}  // namespace
+
+int run_lr_find_command(const LrFindCommand& command) {
+  log_init({/*console=*/true, command.verbose, ""});
+
+  // 1. Flags, config, device and data, before anything is written.
+  check_lr_sweep_options(command.sweep);
+  check_suggestion_window(command);
+  if (command.update_config) check_config_file_updatable(command.sources, "lr");
+  const Config config = load_config(command.sources);
+  const c10::Device device = resolve_device(config);
+  check_precision(config, device);
+  const DataSplits data = open_datasets(config, {command.rescan});
+
+  // 2. The log, next to the run's (whose checkpoints, metrics.csv and config.yaml stay as
+  // they are).
+  const RunPaths paths = make_run_paths(config.output.output_dir);
+  ensure_directory(paths.output_dir + "/logs");
+  log_open_file(paths.output_dir + "/logs/lrfind_" + file_timestamp() + ".log");
+  const int threads = configure_cpu_threads(config);
+  log_info(str_cat("imagenet_train lrfind ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
+                   compat::describe_device(device), ", ", threads, " CPU threads"));
+  log_file_only("resolved config:\n" + config_to_yaml(config));
+  if (device.is_cuda())
+    compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
+
+  // 3. The sweep, on the model, data pipeline and step that training uses.
+  Trainer trainer(config, RunContext{device, 0, 1}, data, paths);
+  const TrainingPlan& plan = trainer.plan();
+  const LrSweepOptions& o = command.sweep;
+  log_info(str_cat("LR finder: ", o.num_training, " steps at lr ", format_number(o.min_lr), " to ",
+                   format_number(o.max_lr), " (", to_string(o.mode),
+                   ", the optimizer's LR; no warmup, no schedule), ", config.model.arch,
+                   ", total batch ", plan.total_batch, ", early stop ",
+                   o.early_stop_threshold > 0
+                       ? str_cat("when the smoothed loss exceeds ",
+                                 format_number(o.early_stop_threshold), " x the best")
+                       : std::string("off")));
+  LrSweep sweep(o);
+  install_stop_signal_handlers();
+  const auto start = std::chrono::steady_clock::now();
+  run_lr_sweep(trainer, sweep, stop_signal_received, config.output.log_every_n_steps);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  restore_default_signal_handlers();
+  const int signal = stop_signal_received();
+  const int64_t steps = static_cast<int64_t>(sweep.points().size());
+  log_info(str_printf("sweep: %lld steps in %.1f s, %.1f img/s", static_cast<long long>(steps),
+                      seconds, steps * plan.total_batch / std::max(seconds, 1e-9)));
+
+  // 4. The suggestion, lr_find.csv and lr_find.png.
+  LrFindReport report;
+  report.sweep = o;
+  report.rule = command.rule;
+  report.points = sweep.points();
+  report.end = sweep.end();
+  report.lr_scale = plan.lr_scale;
+  report.run_description = str_cat(config.model.arch, ", total batch ", plan.total_batch);
+  report.suggestion =
+      suggest_lr(sweep_lrs(report.points), sweep_smoothed_losses(report.points), command.rule);
+  if (!report.points.empty()) {
+    std::vector<std::string> files = write_lr_find_outputs(paths.output_dir, report);
+    log_info(str_cat("wrote ", str_join(files, " and ")));
+  }
+
+  // 5. The verdict. Only a complete sweep gives a suggestion that touches the config.
+  const LrSuggestion& s = report.suggestion;
+  if (sweep.end() == LrSweepEnd::kStopped) {
+    log_warn(str_cat("The LR finder ", sweep.describe_end(), "; no suggestion, config unchanged."));
+    return 128 + signal;
+  }
+  if (sweep.end() != LrSweepEnd::kFinished) {
+    const double last_lr = report.points.back().lr;
+    log_error(str_cat("The LR finder ", sweep.describe_end(), ", so there is no suggestion",
+                      command.update_config ? " and the config is unchanged" : "", ".",
+                      s.found ? str_cat(" (On the partial curve the loss falls fastest at lr ",
+                                        str_printf("%.3g", s.lr), ".)")
+                              : std::string(),
+                      " To sweep the whole range, lower --max_lr below ",
+                      str_printf("%.3g", last_lr),
+                      sweep.end() == LrSweepEnd::kDiverged
+                          ? ", or turn the stop off with --early_stop_threshold none"
+                          : "",
+                      "."));
+    return 1;
+  }
+  if (!s.found) {
+    log_error(str_cat("The LR finder gives no suggestion: ", s.reason, ". Raise --num_training",
+                      command.update_config ? "; the config is unchanged" : "", "."));
+    return 1;
+  }
+  log_info(str_cat("suggested learning rate: ", str_printf("%.3g", s.lr),
+                   " effective (the optimizer's LR at total batch ", plan.total_batch, "), step ",
+                   s.index, " of the sweep"));
+  log_info(str_cat("  = lr: ", format_lr_for_config(report.suggested_base_lr()), " in the config (",
+                   describe_scaling(plan, config), ")"));
+  log_info(str_cat("  rule: steepest descent of the smoothed loss ",
+                   describe_slope(command.rule.slope), ", leaving out the first ",
+                   command.rule.skip_begin, " and the last ", command.rule.skip_end, " points"));
+  if (command.update_config) update_config(command, report, config);
+  log_flush();
+  return 0;
+}
+
+}  // namespace imagenet

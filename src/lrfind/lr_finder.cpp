@@ -1,0 +1,30 @@
+// Implements lrfind/lr_finder.h.
+#include "imagenet/lrfind/lr_finder.h"
+
+#include "imagenet/logging/progress.h"
+#include "imagenet/util/strings.h"
+
+namespace imagenet {
+
+void run_lr_sweep(Trainer& trainer, LrSweep& sweep, const std::function<int()>& stop_requested,
+                  int log_every_n_steps) {
+  const int64_t total = sweep.options().num_training;
+  ProgressBar bar("LR finder", total, 0, log_every_n_steps);
+  double lr = sweep.next_lr(), loss = 0;
+  auto postfix = [&] {
+    const double smoothed = sweep.points().empty() ? loss : sweep.points().back().smoothed_loss;
+    return str_printf("lr=%.4g, loss=%.4g, smoothed=%.4g", lr, loss, smoothed);
+  };
+  while (!sweep.done()) {
+    lr = sweep.next_lr();
+    // Every rank records the same losses and so takes the same decisions: in DDP the loss
+    // must be the mean over ranks here (Lightning uses rank 0's and broadcasts the stop).
+    loss = trainer.run_step_at_lr(lr);
+    sweep.record(loss);
+    bar.update(static_cast<int64_t>(sweep.points().size()), postfix);
+    if (!sweep.done() && stop_requested && stop_requested() != 0) sweep.stop();
+  }
+  bar.finish(postfix(), static_cast<int64_t>(sweep.points().size()));
+}
+
+}  // namespace imagenet
