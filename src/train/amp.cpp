@@ -6,6 +6,7 @@
 #include <ATen/autocast_mode.h>
 
 #include "imagenet/train/torch_compat.h"
+#include "imagenet/util/error.h"
 
 namespace imagenet {
 
@@ -72,6 +73,21 @@ void GradScaler::update(bool grads_were_finite) {
     scale_.mul_(options_.growth_factor);
     growth_tracker_.zero_();
   }
+}
+
+void GradScaler::unscale_on_device(const std::vector<at::Tensor>& grads) {
+  IMAGENET_CHECK(scale_.is_cuda(), "the loss scaler works on the device only on CUDA");
+  found_inf_.zero_();
+  if (!enabled_ || grads.empty()) return;
+  at::Tensor inv_scale = scale_.to(at::kDouble).reciprocal().to(at::kFloat);
+  at::_amp_foreach_non_finite_check_and_unscale_(grads, found_inf_, inv_scale);
+}
+
+void GradScaler::update_on_device() {
+  if (!enabled_) return;
+  IMAGENET_CHECK(scale_.is_cuda(), "the loss scaler works on the device only on CUDA");
+  at::_amp_update_scale_(scale_, growth_tracker_, found_inf_, options_.growth_factor,
+                         options_.backoff_factor, options_.growth_interval);
 }
 
 double GradScaler::scale_value() const {

@@ -3,6 +3,7 @@
 
 #include <ATen/core/grad_mode.h>
 
+#include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
 
 namespace imagenet {
@@ -17,6 +18,11 @@ Sgd::Sgd(std::vector<ParamGroup> groups, Options options)
 
 void Sgd::step() {
   at::NoGradGuard no_grad;
+  if (!groups_.empty() && !groups_[0].params.empty() &&
+      compat::fused_sgd_available(groups_[0].params[0].device())) {
+    step_fused(nullptr, at::Tensor());
+    return;
+  }
   for (size_t g = 0; g < groups_.size(); ++g) {
     ParamGroup& group = groups_[g];
     std::vector<at::Tensor> params, grads, bufs;
@@ -55,10 +61,51 @@ void Sgd::step() {
   }
 }
 
-void Sgd::zero_grad() {
+void Sgd::step_on_device(const at::Tensor& lr, const at::Tensor& found_inf) {
+  at::NoGradGuard no_grad;
+  IMAGENET_CHECK(!groups_.empty() && compat::fused_sgd_available(lr.device()),
+                 "Sgd::step_on_device needs LibTorch >= 2.4 and a GPU");
+  step_fused(&lr, found_inf);
+}
+
+void Sgd::step_fused(const at::Tensor* lr, const at::Tensor& found_inf) {
+  if (options_.momentum != 0.0) materialize_momentum_buffers();
+  for (size_t g = 0; g < groups_.size(); ++g) {
+    std::vector<at::Tensor> params, grads, bufs;
+    for (size_t i = 0; i < groups_[g].params.size(); ++i) {
+      const at::Tensor& grad = groups_[g].params[i].grad();
+      if (!grad.defined()) continue;
+      params.push_back(groups_[g].params[i]);
+      grads.push_back(grad);
+      bufs.push_back(buffers_[g][i]);
+    }
+    if (params.empty()) continue;
+    const double wd = groups_[g].weight_decay;
+    if (lr) {
+      compat::fused_sgd(params, grads, bufs, wd, options_.momentum, *lr, options_.nesterov,
+                        found_inf);
+    } else {
+      compat::fused_sgd(params, grads, bufs, wd, options_.momentum, options_.lr, options_.nesterov);
+    }
+  }
+}
+
+void Sgd::zero_grad(bool set_to_none) {
+  if (set_to_none) {
+    for (auto& group : groups_)
+      for (auto& p : group.params) p.mutable_grad() = at::Tensor();
+    return;
+  }
   // One multi-tensor kernel instead of one launch per parameter (161 for ResNet-50).
   std::vector<at::Tensor> grads = gradients();
   if (!grads.empty()) at::_foreach_zero_(grads);
+}
+
+void Sgd::materialize_momentum_buffers() {
+  at::NoGradGuard no_grad;
+  for (size_t g = 0; g < groups_.size(); ++g)
+    for (size_t i = 0; i < groups_[g].params.size(); ++i)
+      if (!buffers_[g][i].defined()) buffers_[g][i] = at::zeros_like(groups_[g].params[i]);
 }
 
 std::vector<at::Tensor> Sgd::parameters() const {

@@ -9,6 +9,9 @@
 #include <ATen/cuda/CUDAContext.h>
 #endif
 
+#include <optional>
+
+#include "imagenet/util/error.h"
 #include "imagenet/util/strings.h"
 
 #define IMAGENET_TORCH_AT_LEAST(major, minor) \
@@ -82,6 +85,39 @@ void configure_cuda_math(bool cudnn_benchmark, bool tf32) {
   context.setBenchmarkCuDNN(cudnn_benchmark);
   context.setAllowTF32CuBLAS(tf32);
   context.setAllowTF32CuDNN(tf32);
+}
+
+bool fused_sgd_available(const c10::Device& device) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  return device.is_cuda();
+#else
+  return false;
+#endif
+}
+
+void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffers,
+               double weight_decay, double momentum, double lr, bool nesterov) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  at::_fused_sgd_(params, grads, momentum != 0.0 ? buffers : at::TensorList(), weight_decay,
+                  momentum, lr, /*dampening=*/0.0, nesterov, /*maximize=*/false,
+                  /*is_first_step=*/false);
+#else
+  throw RuntimeError("fused SGD needs LibTorch 2.4 or later");
+#endif
+}
+
+void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffers,
+               double weight_decay, double momentum, const at::Tensor& lr, bool nesterov,
+               const at::Tensor& found_inf) {
+#if IMAGENET_TORCH_AT_LEAST(2, 4)
+  std::optional<at::Tensor> inf;
+  if (found_inf.defined()) inf = found_inf;
+  at::_fused_sgd_(params, grads, momentum != 0.0 ? buffers : at::TensorList(), weight_decay,
+                  momentum, lr, /*dampening=*/0.0, nesterov, /*maximize=*/false,
+                  /*is_first_step=*/false, /*grad_scale=*/std::nullopt, inf);
+#else
+  throw RuntimeError("fused SGD needs LibTorch 2.4 or later");
+#endif
 }
 
 }  // namespace imagenet::compat

@@ -46,6 +46,14 @@ class GradScaler {
   /// Grows or backs off the scale after a step (pass what unscale returned).
   void update(bool grads_were_finite);
 
+  /// unscale() and update() without reading anything back to the host (for CUDA graphs):
+  /// found_inf() holds, on the device, whether any gradient overflowed, for the optimizer to
+  /// skip its update on the device. CUDA only (PyTorch's fused AMP kernels).
+  void unscale_on_device(const std::vector<at::Tensor>& grads);
+  void update_on_device();
+  /// float32 [1] on the device: non-zero when the last unscale found inf or NaN.
+  const at::Tensor& found_inf() const { return found_inf_; }
+
   double scale_value() const;
   at::Tensor scale_tensor() const { return scale_; }
   at::Tensor growth_tracker() const { return growth_tracker_; }

@@ -1,5 +1,6 @@
 // SGD with momentum, Nesterov and coupled weight decay, numerically what torch.optim.SGD does
-// (dampening 0), applied with multi-tensor (_foreach) kernels. Momentum buffers are keyed by
+// (dampening 0), applied with multi-tensor (_foreach) kernels, or on a GPU with LibTorch >= 2.4
+// with PyTorch's fused SGD kernel. Momentum buffers are keyed by
 // parameter name, so checkpoints do not depend on the order or the address of parameters.
 #pragma once
 
@@ -31,8 +32,17 @@ class Sgd {
 
   /// One update from the parameters' .grad(); parameters without a gradient are skipped.
   void step();
-  /// Zeroes the gradients in place (their memory is kept, unlike set_to_none).
-  void zero_grad();
+  /// The same update with the LR read from `lr` (a 1-element float tensor on the device) and
+  /// skipped on the device when `found_inf` (may be undefined) is non-zero: no host
+  /// synchronization and no allocation, so a CUDA graph can capture it. Needs
+  /// compat::fused_sgd_available() and every momentum buffer (materialize_momentum_buffers).
+  void step_on_device(const at::Tensor& lr, const at::Tensor& found_inf);
+  /// Zeroes the gradients in place, or (set_to_none) drops them: backward then writes fresh
+  /// gradients instead of adding to zeros, one pass over them less (PyTorch 2's default).
+  void zero_grad(bool set_to_none = false);
+  /// Creates missing momentum buffers as zeros: momentum x 0 + d = d, the same update as a
+  /// buffer started from the first gradient.
+  void materialize_momentum_buffers();
 
   /// Every parameter, in group order.
   std::vector<at::Tensor> parameters() const;
@@ -45,6 +55,9 @@ class Sgd {
   void load_momentum_buffers(const std::map<std::string, at::Tensor>& buffers);
 
  private:
+  // PyTorch's fused kernel, at `lr` when given (a device tensor) or at options_.lr.
+  void step_fused(const at::Tensor* lr, const at::Tensor& found_inf);
+
   std::vector<ParamGroup> groups_;
   std::vector<std::vector<at::Tensor>> buffers_;  // per group, per parameter; undefined at first
   Options options_;

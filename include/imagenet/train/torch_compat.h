@@ -22,6 +22,19 @@ int cuda_device_count();
 std::string build_description();
 /// "cpu" or "cuda:0 (NVIDIA H100 80GB HBM3, 79 GiB)".
 std::string describe_device(const c10::Device& device);
+/// True when this LibTorch has the fused SGD kernel (at::_fused_sgd_, LibTorch >= 2.4) and
+/// `device` is a GPU: one kernel updates every parameter, momentum buffer included.
+bool fused_sgd_available(const c10::Device& device);
+/// One fused SGD update (dampening 0) of `params`; the buffers must exist (zeros on the first
+/// step give the same update). `lr` is a double, or a 1-element tensor on the device (read at
+/// run time, so a CUDA graph can replay it with a new value); a non-zero `found_inf` (may be
+/// undefined) skips the update on the device. Throws when fused_sgd_available() is false.
+void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffers,
+               double weight_decay, double momentum, double lr, bool nesterov);
+void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffers,
+               double weight_decay, double momentum, const at::Tensor& lr, bool nesterov,
+               const at::Tensor& found_inf);
+
 /// cuDNN autotuning and TF32 matrix maths (the legacy setters, which exist in 1.13 and 2.x).
 void configure_cuda_math(bool cudnn_benchmark, bool tf32);
 
