@@ -108,10 +108,6 @@ int run_train_command(const TrainCommand& command) {
   log_info("resolved config (also in " + paths.config_yaml + "):\n" + yaml);
   write_file_atomic(paths.config_yaml, yaml);
   write_file_atomic(paths.output_dir + "/logs/config_" + stamp + ".yaml", yaml);
-  if (config.model.compile_model)
-    log_warn(
-        "compile_model: true has no effect yet: torch.compile does not exist in C++, and "
-        "CUDA-graph capture of the step is not implemented. Training runs eagerly.");
   if (config.output.use_wandb || !config.output.wandb_project.empty())
     log_info(
         "W&B: there is no W&B client in imagenet_train; metrics.csv holds the same metrics "

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "imagenet/config/config.h"
 #include "imagenet/model/resnet.h"
@@ -23,18 +24,30 @@ struct StepResult {
   bool stepped = true;  ///< false when an fp16 overflow skipped the update
 };
 
+/// Eager steps before the step is captured as a CUDA graph (as torch.cuda.graph's examples:
+/// cuDNN autotuning and lazy initialization happen before the capture).
+constexpr int64_t kGraphWarmupSteps = 3;
+
 class TrainStep {
  public:
   /// Builds the model on `device` (initialized from config.train.seed), the optimizer and the
-  /// loss scaler.
+  /// loss scaler. With compile_model the step runs as a CUDA graph after kGraphWarmupSteps
+  /// eager steps, or eagerly with a logged reason where it cannot.
   TrainStep(const Config& config, c10::Device device, int64_t num_classes);
+  ~TrainStep();
 
   /// One optimizer update on `input` (mixed in place when mixing draws so) at learning rate
   /// `lr`. `step` seeds the mixing draws, so a resumed run mixes the same way.
   StepResult run(DeviceBatch& input, double lr, int64_t step);
 
-  /// Called between backward and the optimizer update (gradient all-reduce in DDP).
-  void set_after_backward(std::function<void()> hook) { after_backward_ = std::move(hook); }
+  /// Called between backward and the optimizer update (gradient all-reduce in DDP). The step
+  /// then runs eagerly: the hooks of the all-reduce are not captured in a CUDA graph.
+  void set_after_backward(std::function<void()> hook);
+
+  /// True once the step replays a CUDA graph.
+  bool graphed() const;
+  /// Why compile_model: true runs eagerly (empty when it does not, or was not asked).
+  const std::string& why_eager() const { return why_eager_; }
 
   ResNet& model() { return model_; }
   Sgd& optimizer() { return *optimizer_; }
@@ -43,7 +56,16 @@ class TrainStep {
   c10::Device device() const { return device_; }
 
  private:
+  struct Graph;  // the CUDA graph of the step and its static inputs and outputs
+
+  StepResult run_eager(DeviceBatch& input, const at::Tensor& targets, double lr, StepResult result);
+  StepResult run_graphed(DeviceBatch& input, const at::Tensor& targets, double lr,
+                         StepResult result);
+  bool capture_graph(const DeviceBatch& input);
+  void graph_body();
+  void give_up_graph(const std::string& why);
   void clip_gradients();
+  void clip_gradients_on_device(const std::vector<at::Tensor>& grads);
 
   const Config& config_;
   c10::Device device_;
@@ -53,6 +75,9 @@ class TrainStep {
   std::unique_ptr<Sgd> optimizer_;
   std::unique_ptr<GradScaler> scaler_;
   std::function<void()> after_backward_;
+  std::unique_ptr<Graph> graph_;  // null: eager
+  std::string why_eager_;
+  int64_t eager_steps_ = 0;
 };
 
 /// Moves 4-D parameters and buffers of `module` to channels_last in place.
