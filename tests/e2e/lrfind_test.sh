@@ -17,6 +17,7 @@ batch_size: 8              # per device
 lr: 0.5                    # per 256 images; the LR finder updates this line
 num_workers: 2
 log_every_n_steps: 10
+accelerator: cpu           # reproducible sweeps (cuDNN autotuning is not), also on a GPU machine
 YAML
 
 # A finished run in the output folder: its files must stay as they are, byte for byte.
