@@ -63,14 +63,20 @@ log "data: $classes classes x $per_class images in $data"
 # --- 1. the step alone ------------------------------------------------------------------------
 for p in "${precisions[@]}"; do
   py_precision=$([[ $p == bf16-mixed ]] && echo bf16 || echo fp16)
-  ours=$("$bin" bench-model "${ours_device[@]}" --set model=$arch --set img_size=$img \
-    --batch_size $batch --precision $p --steps $model_steps --warmup $warmup | tee -a "$out/model.txt")
-  row "1. step only, $p: imagenet_train" "$(field img_per_sec <<<"$ours")" "img/s"
+  for graph in false true; do
+    ours=$("$bin" bench-model "${ours_device[@]}" --set model=$arch --set img_size=$img \
+      --batch_size $batch --precision $p --steps $model_steps --warmup $warmup \
+      --set compile_model=$graph | tee -a "$out/model.txt")
+    label=$([[ $graph == true ]] && echo "imagenet_train, CUDA graph" || echo "imagenet_train, eager")
+    row "1. step only, $p: $label" "$(field img_per_sec <<<"$ours")" "img/s"
+  done
   if [[ $dry_run -eq 0 ]]; then
-    for mode in "" "--compile"; do
+    for mode in eager compile; do
+      flag=$([[ $mode == compile ]] && echo --compile || true)
       ref=$("$python" bench/pytorch_model_step.py --arch $arch --batch $batch --precision $py_precision \
-        --steps $model_steps --warmup $warmup $mode | tee -a "$out/model.txt")
-      row "1. step only, $p: PyTorch ${mode:+torch.compile}${mode:-eager}" "$(field img_per_sec <<<"$ref")" "img/s"
+        --steps $model_steps --warmup $warmup $flag | tee -a "$out/model.txt")
+      label=$([[ $mode == compile ]] && echo "torch.compile" || echo "eager")
+      row "1. step only, $p: PyTorch $label" "$(field img_per_sec <<<"$ref")" "img/s"
     done
   fi
 done
@@ -78,23 +84,26 @@ done
 # --- 2. and 3. end to end from JPEG files -----------------------------------------------------
 p=${precisions[0]}
 py_precision=$([[ $p == bf16-mixed ]] && echo bf16 || echo fp16)
-rm -rf "$out/ours_run"
 # Two short epochs: the first carries cuDNN autotuning and cold caches, the second is measured.
-"$bin" --data_root "$data" --output_dir "$out/ours_run" "${ours_device[@]}" --set model=$arch \
-  --set img_size=$img --batch_size $batch --precision $p --num_workers $workers --epochs 2 \
-  --set limit_train_batches=$((steps / 2 + warmup / 2)) --set limit_val_batches=2 \
-  --set log_every_n_steps=10 > "$out/ours_run.log" 2>&1
-metrics=$out/ours_run/metrics.csv
-read -r ours_ips ours_wait < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-  $c["train/images_per_sec"] != "" { ips = $c["train/images_per_sec"]; w = $c["train/data_wait"] }
-  END { print ips, w }' "$metrics")
-row "2. end to end, $p: imagenet_train" "$ours_ips" "img/s"
+for graph in false true; do
+  run=$out/ours_run$([[ $graph == true ]] && echo _graph || true)
+  rm -rf "$run"
+  "$bin" --data_root "$data" --output_dir "$run" "${ours_device[@]}" --set model=$arch \
+    --set img_size=$img --batch_size $batch --precision $p --num_workers $workers --epochs 2 \
+    --set limit_train_batches=$((steps / 2 + warmup / 2)) --set limit_val_batches=2 \
+    --set log_every_n_steps=10 --set compile_model=$graph > "$run.log" 2>&1
+  read -r ours_ips ours_wait < <(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+    $c["train/images_per_sec"] != "" { ips = $c["train/images_per_sec"]; w = $c["train/data_wait"] }
+    END { printf "%.1f %.4f\n", ips, w }' "$run/metrics.csv")
+  label=$([[ $graph == true ]] && echo "imagenet_train, CUDA graph" || echo "imagenet_train, eager")
+  row "2. end to end, $p: $label" "$ours_ips" "img/s"
+  row "3. data_wait during 2., $label" "$ours_wait" "share of step time"
+done
 ref=$("$python" bench/pytorch_train_loop.py --data "$data" --device $device --arch $arch \
   --img-size $img --batch $batch --workers $workers --precision $py_precision --steps $steps \
   --warmup $warmup | tee "$out/python_loop.txt")
 row "2. end to end, $p: PyTorch DataLoader loop" "$(field img_per_sec <<<"$ref")" "img/s, $workers workers"
-row "3. imagenet_train data_wait during 2." "$ours_wait" "share of step time"
-row "3. Python loop data wait during 2." "$(field data_wait <<<"$ref")" "share of step time"
+row "3. data wait during 2., PyTorch DataLoader loop" "$(field data_wait <<<"$ref")" "share of step time"
 
 # --- the table --------------------------------------------------------------------------------
 {
