@@ -1,7 +1,7 @@
 # Network file systems, imitated: every file open waits 20 ms (IMAGENET_INJECT_READ_LATENCY_MS).
 # With enough io_threads the loader keeps at least 80% of its local throughput; without I/O
 # threads it does not (which shows that the check can tell). Ratios of runs on the same machine
-# in turns, best of three each, so that a busy CI machine slows both sides alike.
+# in turns, best of five each, so that a busy CI machine slows both sides alike.
 # ctest: run_serial
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
@@ -18,7 +18,7 @@ rate() {
 }
 best_local=0
 best_latency=0
-for round in 1 2 3; do
+for round in 1 2 3 4 5; do
   local_rate=$(rate "$BIN" "${COMMON[@]}" --batches 40 --set io_threads=128)
   latency_rate=$(IMAGENET_INJECT_READ_LATENCY_MS=20 rate "$BIN" "${COMMON[@]}" --batches 40 \
     --set io_threads=128)
