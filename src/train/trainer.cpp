@@ -11,6 +11,7 @@
 #include "imagenet/config/config_loader.h"
 #include "imagenet/data/loader_options.h"
 #include "imagenet/logging/progress.h"
+#include "imagenet/logging/training_curves.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
@@ -340,6 +341,11 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
              {"train/read_retries", static_cast<double>(m.read_retries)},
              {"epoch_time_sec", m.seconds}},
             epoch, progress_.global_step);
+  try {
+    write_training_curves_png(paths_.metrics_csv, paths_.output_dir + "/curves.png");
+  } catch (const std::exception& e) {  // a picture is not worth stopping a run for
+    log_warn(str_cat("could not draw curves.png: ", e.what()));
+  }
 
   // Checkpoints: last.ckpt always; a top-k file (a hard link to the same bytes) when among
   // the best by val/acc1. The table inside the checkpoint already includes this epoch.

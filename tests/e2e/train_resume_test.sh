@@ -46,6 +46,9 @@ expect_in_file final.txt "Epoch 2: train/loss"
 rows=$(grep -cE '^[0-9]+,[0-9.]+,' run/metrics.csv)
 [[ $rows -eq 3 ]] || fail "expected 3 epoch rows in metrics.csv, got $rows"
 grep -q '^0,' run/metrics.csv || fail "epoch 0 rows lost on resume"
+# curves.png: redrawn after every epoch, a PNG, with all three epochs after the resume.
+[[ $(head -c 8 run/curves.png | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] ||
+  fail "run/curves.png is missing or not a PNG"
 
 # Nothing to do when the run is complete.
 run_expect 0 done.txt -- "$BIN" --resume run/checkpoints/last.ckpt
