@@ -2,7 +2,7 @@
 # Everything that only a GPU can show, in one run that ends with a table (issue "On the GPU"):
 # the CUDA build, the whole test suite on it (the CUDA-only tests run instead of skipping),
 # training in bf16 and fp16 with channels_last, the step as a CUDA graph, NCCL with one
-# process, and a checkpoint that moves from the GPU to the CPU and back.
+# process, the LR finder, and a checkpoint that moves from the GPU to the CPU and back.
 #   scripts/gpu_check.sh            (OUT: where logs and the table go, default gpu-check)
 # Needs a CUDA torch wheel (or LIBTORCH=...) and the other libraries (see docs/GPU.md).
 set -uo pipefail
@@ -51,6 +51,11 @@ expect graph.log "runs as a CUDA graph" "... the step was captured and replayed"
 check "NCCL process group, one process (strategy ddp)" nccl.log \
   train nccl --epochs 1 --precision bf16-mixed --set strategy=ddp
 expect nccl.log "nccl|NCCL" "... on the NCCL backend"
+check "lrfind on the GPU (40 steps, bf16)" lrfind.log \
+  "$bin" lrfind --data_root "$out/data" --output_dir "$out/lrfind" --set model=resnet18 \
+  --set img_size=64 --batch_size 64 --num_workers 8 --precision bf16-mixed --min_lr 1e-4 \
+  --max_lr 1 --num_training 40 --early_stop_threshold none
+expect lrfind.log "suggested learning rate" "... it suggested an LR"
 check "GPU checkpoint resumed on the CPU (precision 32)" to_cpu.log \
   train bf16 --epochs 3 --precision 32 --set accelerator=cpu --resume "$out/bf16/checkpoints/last.ckpt"
 check "... and that CPU checkpoint resumed on the GPU" to_gpu.log \
