@@ -40,40 +40,57 @@ torch::nn::Sequential make_downsample(int64_t in, int64_t out, int64_t stride) {
   return torch::nn::Sequential(conv1x1(in, out, stride), torch::nn::BatchNorm2d(out));
 }
 
+/// The shortcut of a block: x, or downsample's conv1x1 then its BatchNorm (through the slot).
+torch::Tensor shortcut(torch::nn::Sequential downsample, const BatchNormSlot& norm,
+                       const torch::Tensor& x) {
+  if (!downsample) return x;
+  torch::Tensor y = downsample[0]->as<torch::nn::Conv2dImpl>()->forward(x);
+  return apply_batch_norm(norm, *downsample[1]->as<torch::nn::BatchNorm2dImpl>(), y);
+}
+
 }  // namespace
 
-BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride)
+torch::Tensor apply_batch_norm(const BatchNormSlot& slot, torch::nn::BatchNorm2dImpl& layer,
+                               const torch::Tensor& input) {
+  return slot && *slot ? (*slot)(layer, input) : layer.forward(input);
+}
+
+BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride,
+                               BatchNormSlot norm)
     : conv1(register_module("conv1", conv3x3(in_planes, planes, stride))),
       conv2(register_module("conv2", conv3x3(planes, planes, 1))),
       bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
-      bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))) {
+      bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))),
+      norm_(std::move(norm)) {
   auto ds = make_downsample(in_planes, planes * kExpansion, stride);
   if (ds) downsample = register_module("downsample", ds);
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? downsample->forward(x) : x;
-  torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
-  out = bn2->forward(conv2->forward(out));
+  torch::Tensor identity = shortcut(downsample, norm_, x);
+  torch::Tensor out = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
+  out = apply_batch_norm(norm_, *bn2, conv2->forward(out));
   return torch::relu(out + identity);
 }
 
-BottleneckImpl::BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride)
+BottleneckImpl::BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride,
+                               BatchNormSlot norm)
     : conv1(register_module("conv1", conv1x1(in_planes, planes))),
       conv2(register_module("conv2", conv3x3(planes, planes, stride))),
       conv3(register_module("conv3", conv1x1(planes, planes * kExpansion))),
       bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
       bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))),
-      bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion))) {
+      bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion))),
+      norm_(std::move(norm)) {
   auto ds = make_downsample(in_planes, planes * kExpansion, stride);
   if (ds) downsample = register_module("downsample", ds);
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor identity = downsample ? downsample->forward(x) : x;
-  torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
-  out = torch::relu(bn2->forward(conv2->forward(out)));
-  out = bn3->forward(conv3->forward(out));
+  torch::Tensor identity = shortcut(downsample, norm_, x);
+  torch::Tensor out = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
+  out = torch::relu(apply_batch_norm(norm_, *bn2, conv2->forward(out)));
+  out = apply_batch_norm(norm_, *bn3, conv3->forward(out));
   return torch::relu(out + identity);
 }
 
@@ -105,9 +122,9 @@ torch::nn::Sequential ResNetImpl::make_layer(bool bottleneck, int64_t planes, in
   for (int64_t i = 0; i < blocks; ++i) {
     int64_t s = i == 0 ? stride : 1;
     if (bottleneck) {
-      layer->push_back(Bottleneck(in_planes_, planes, s));
+      layer->push_back(Bottleneck(in_planes_, planes, s, norm_));
     } else {
-      layer->push_back(BasicBlock(in_planes_, planes, s));
+      layer->push_back(BasicBlock(in_planes_, planes, s, norm_));
     }
     in_planes_ = planes * expansion;
   }
@@ -136,11 +153,18 @@ void ResNetImpl::initialize(bool bottleneck) {
 }
 
 torch::Tensor ResNetImpl::forward(torch::Tensor x) {
-  x = torch::relu(bn1->forward(conv1->forward(x)));
+  x = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
   x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
   x = layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return fc->forward(x);
+}
+
+std::vector<torch::nn::BatchNorm2dImpl*> ResNetImpl::batch_norm_layers() {
+  std::vector<torch::nn::BatchNorm2dImpl*> layers;
+  for (auto& module : modules(/*include_self=*/false))
+    if (auto* bn = module->as<torch::nn::BatchNorm2d>()) layers.push_back(bn);
+  return layers;
 }
 
 std::vector<std::string> resnet_architectures() {

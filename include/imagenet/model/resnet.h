@@ -10,10 +10,26 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace imagenet {
+
+/// Computes a BatchNorm layer's output from its input. Every BatchNorm of the ResNet runs
+/// through this function when one is set, so distributed training can swap in SyncBatchNorm
+/// (statistics over all ranks) while the layers, and so the parameter and buffer names
+/// (weight, bias, running_mean, running_var, num_batches_tracked), stay torchvision's.
+using BatchNormFn =
+    std::function<torch::Tensor(torch::nn::BatchNorm2dImpl& layer, const torch::Tensor& input)>;
+
+/// The BatchNorm function shared by a ResNet and its blocks; empty means each layer's forward.
+using BatchNormSlot = std::shared_ptr<BatchNormFn>;
+
+/// `layer`'s output through the slot's function, or its own forward when none is set.
+torch::Tensor apply_batch_norm(const BatchNormSlot& slot, torch::nn::BatchNorm2dImpl& layer,
+                               const torch::Tensor& input);
 
 struct ResNetOptions {
   std::string arch = "resnet50";
@@ -26,12 +42,16 @@ struct ResNetOptions {
 class BasicBlockImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 1;
-  BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride);
+  BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride,
+                 BatchNormSlot norm = std::make_shared<BatchNormFn>());
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
-  torch::nn::Sequential downsample{nullptr};
+  torch::nn::Sequential downsample{nullptr};  ///< conv1x1 + BatchNorm when the shape changes
+
+ private:
+  BatchNormSlot norm_;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -39,12 +59,16 @@ TORCH_MODULE(BasicBlock);
 class BottleneckImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 4;
-  BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride);
+  BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride,
+                 BatchNormSlot norm = std::make_shared<BatchNormFn>());
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
-  torch::nn::Sequential downsample{nullptr};
+  torch::nn::Sequential downsample{nullptr};  ///< conv1x1 + BatchNorm when the shape changes
+
+ private:
+  BatchNormSlot norm_;
 };
 TORCH_MODULE(Bottleneck);
 
@@ -56,11 +80,17 @@ class ResNetImpl : public torch::nn::Module {
 
   const ResNetOptions& options() const { return options_; }
 
+  /// Routes every BatchNorm layer through `fn` (an empty function restores their own forward).
+  void set_batch_norm_fn(BatchNormFn fn) { *norm_ = std::move(fn); }
+  /// Every BatchNorm layer, in registration order.
+  std::vector<torch::nn::BatchNorm2dImpl*> batch_norm_layers();
+
  private:
   torch::nn::Sequential make_layer(bool bottleneck, int64_t planes, int64_t blocks, int64_t stride);
   void initialize(bool bottleneck);
 
   ResNetOptions options_;
+  BatchNormSlot norm_ = std::make_shared<BatchNormFn>();
   int64_t in_planes_ = 64;
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
