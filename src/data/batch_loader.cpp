@@ -24,10 +24,9 @@ constexpr size_t kLabelAlignment = 64;
 }  // namespace
 
 int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options) {
-  // The sampler's share for this rank: floor or ceil of size / world (drop_last or padding).
-  const int64_t world = options.sampler.world_size;
-  const int64_t n =
-      options.sampler.drop_last ? dataset_size / world : (dataset_size + world - 1) / world;
+  // The sampler's share for this rank: floor or ceil of size / world (drop_last or padding),
+  // or its exact share without padding.
+  const int64_t n = samples_per_rank(dataset_size, options.sampler);
   return options.sampler.drop_last ? n / options.batch_size
                                    : (n + options.batch_size - 1) / options.batch_size;
 }

@@ -19,6 +19,13 @@ std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
     rng.shuffle(order);
   }
   const int64_t world = options.world_size;
+  if (!options.drop_last && !options.pad) {
+    // Every position exactly once: the first (n mod world) ranks get one more.
+    std::vector<int64_t> mine;
+    mine.reserve(samples_per_rank(dataset_size, options));
+    for (int64_t i = options.rank; i < dataset_size; i += world) mine.push_back(order[i]);
+    return mine;
+  }
   int64_t per_rank = options.drop_last ? dataset_size / world : (dataset_size + world - 1) / world;
   int64_t total = per_rank * world;
   if (total > dataset_size && dataset_size > 0) {
@@ -30,6 +37,13 @@ std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
   mine.reserve(per_rank);
   for (int64_t i = options.rank; i < total; i += world) mine.push_back(order[i]);
   return mine;
+}
+
+int64_t samples_per_rank(int64_t dataset_size, const SamplerOptions& options) {
+  const int64_t world = options.world_size;
+  if (options.drop_last) return dataset_size / world;
+  if (options.pad) return (dataset_size + world - 1) / world;
+  return dataset_size > options.rank ? (dataset_size - options.rank + world - 1) / world : 0;
 }
 
 }  // namespace imagenet

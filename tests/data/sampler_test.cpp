@@ -70,5 +70,38 @@ TEST(Sampler, DropLastGivesEqualDisjointShares) {
   for (auto& [index, count] : seen) EXPECT_EQ(count, 1) << index;
 }
 
+TEST(Sampler, WithoutPaddingEverySampleGoesToExactlyOneRank) {
+  // Validation's split: uneven sizes included, and datasets smaller than the world.
+  for (int64_t n : {3, 12, 13, 97, 100}) {
+    for (int world : {1, 2, 3, 4, 5}) {
+      std::map<int64_t, int> seen;
+      int64_t smallest = n, largest = 0;
+      for (int rank = 0; rank < world; ++rank) {
+        SamplerOptions o{true, /*drop_last=*/false, 9, rank, world, /*pad=*/false};
+        auto mine = epoch_indices(n, 1, o);
+        EXPECT_EQ(static_cast<int64_t>(mine.size()), samples_per_rank(n, o));
+        smallest = std::min<int64_t>(smallest, mine.size());
+        largest = std::max<int64_t>(largest, mine.size());
+        for (auto i : mine) ++seen[i];
+      }
+      EXPECT_EQ(static_cast<int64_t>(seen.size()), n) << "n=" << n << " world=" << world;
+      for (auto& [index, count] : seen) EXPECT_EQ(count, 1) << index;
+      EXPECT_LE(largest - smallest, 1);
+    }
+  }
+}
+
+TEST(Sampler, SamplesPerRankMatchesEachPolicy) {
+  SamplerOptions o{true, /*drop_last=*/true, 1, 0, 4};
+  EXPECT_EQ(samples_per_rank(103, o), 25);
+  o.drop_last = false;
+  EXPECT_EQ(samples_per_rank(103, o), 26);
+  o.pad = false;
+  o.rank = 3;
+  EXPECT_EQ(samples_per_rank(103, o), 25);
+  o.rank = 2;
+  EXPECT_EQ(samples_per_rank(103, o), 26);
+}
+
 }  // namespace
 }  // namespace imagenet

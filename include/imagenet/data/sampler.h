@@ -17,11 +17,17 @@ struct SamplerOptions {
   uint64_t seed = 0;
   int rank = 0;
   int world_size = 1;
+  /// With drop_last false: true pads as above; false neither pads nor drops, so every sample
+  /// goes to exactly one rank and shares differ by at most one (exact validation metrics).
+  bool pad = true;
 };
 
 /// The dataset indices of `rank` for `epoch`. Shuffling uses a permutation seeded by
 /// (seed, epoch); rank r takes positions r, r + world, r + 2 world, ... of it.
 std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
                                    const SamplerOptions& options);
+
+/// How many indices epoch_indices gives `options.rank` (the same for every epoch).
+int64_t samples_per_rank(int64_t dataset_size, const SamplerOptions& options);
 
 }  // namespace imagenet
