@@ -1,0 +1,48 @@
+// Test helper: runs a function as each rank of a process group, one thread per rank in this
+// process, connected over loopback like separate processes would be.
+#pragma once
+
+#include <exception>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "imagenet/distributed/launcher.h"
+#include "imagenet/distributed/process_group.h"
+
+namespace imagenet::testing {
+
+inline ProcessGroupOptions loopback_options(int rank, int world, int port,
+                                            std::chrono::milliseconds timeout) {
+  ProcessGroupOptions o;
+  o.rank = rank;
+  o.world_size = world;
+  o.master_addr = "127.0.0.1";
+  o.master_port = port;
+  o.timeout = timeout;
+  return o;
+}
+
+/// Calls fn(rank, group) on `world` threads; rethrows the first exception of any rank.
+inline void run_ranks(int world, const std::function<void(int, ProcessGroup&)>& fn,
+                      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  const int port = find_free_port();
+  std::vector<std::exception_ptr> errors(world);
+  std::vector<std::thread> threads;
+  for (int rank = 0; rank < world; ++rank) {
+    threads.emplace_back([&, rank] {
+      try {
+        ProcessGroup group(loopback_options(rank, world, port, timeout));
+        fn(rank, group);
+      } catch (...) {
+        errors[rank] = std::current_exception();
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
+}  // namespace imagenet::testing
