@@ -42,7 +42,8 @@ int cli_main(int argc, char** argv) {
   app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
   app.require_subcommand(1);
   cli::CommandAction action;
-  cli::register_train_command(app, action);
+  const std::vector<std::string> command_line(argv, argv + argc);
+  cli::register_train_command(app, action, command_line);
   cli::register_config_command(app, action);
   cli::register_prepare_command(app, action);
   cli::register_bench_command(app, action);

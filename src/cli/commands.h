@@ -4,12 +4,16 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <string>
+#include <vector>
 
 namespace imagenet::cli {
 
 using CommandAction = std::function<int()>;
 
-void register_train_command(CLI::App& app, CommandAction& action);
+/// `command_line` is the whole argv, which `--devices N` starts again once per worker.
+void register_train_command(CLI::App& app, CommandAction& action,
+                            const std::vector<std::string>& command_line);
 void register_config_command(CLI::App& app, CommandAction& action);
 void register_prepare_command(CLI::App& app, CommandAction& action);
 void register_bench_command(CLI::App& app, CommandAction& action);

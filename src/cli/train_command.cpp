@@ -5,7 +5,8 @@
 
 namespace imagenet::cli {
 
-void register_train_command(CLI::App& app, CommandAction& action) {
+void register_train_command(CLI::App& app, CommandAction& action,
+                            const std::vector<std::string>& command_line) {
   CLI::App* sub = app.add_subcommand(
       "train", "Train a model (the default: `imagenet_train --config X` means `train`)");
   auto flags = std::make_shared<ConfigFlags>();
@@ -16,6 +17,7 @@ void register_train_command(CLI::App& app, CommandAction& action) {
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
   sub->add_flag("--rescan", command->rescan,
                 "List the data folders again instead of using the cached index");
+  command->argv = command_line;
   sub->callback([&action, flags, command] {
     action = [flags, command] {
       command->sources = config_sources(*flags);

@@ -61,4 +61,16 @@ std::string to_string(DataFormat value) {
   return value == DataFormat::kShards ? "shards" : "folders";
 }
 
+std::string to_string(DistBackendChoice value) {
+  switch (value) {
+    case DistBackendChoice::kAuto:
+      return "auto";
+    case DistBackendChoice::kNccl:
+      return "nccl";
+    case DistBackendChoice::kGloo:
+      return "gloo";
+  }
+  return "?";
+}
+
 }  // namespace imagenet

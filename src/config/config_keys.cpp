@@ -565,8 +565,28 @@ std::vector<ConfigKey> build_keys() {
       "always data-parallel.",
       F(dist.strategy), {{"auto", "auto"}, {"ddp", "ddp"}, {"single_device", "single_device"}}));
   k.push_back(bool_key("sync_batchnorm", dist,
-                       "Compute BatchNorm statistics over the whole global batch (all ranks).",
+                       "Compute BatchNorm statistics over the whole global batch (all ranks), "
+                       "forward and backward. Without it each rank normalizes with its own "
+                       "batch, and running statistics are averaged across ranks before "
+                       "validation and checkpoints.",
                        F(dist.sync_batchnorm)));
+  k.push_back(enum_key<DistBackendChoice>(
+      "dist_backend", dist,
+      "Collective backend: auto picks NCCL on CUDA and Gloo on the CPU; gloo also works on "
+      "CUDA (slower, for debugging).",
+      F(dist.dist_backend),
+      {{"auto", DistBackendChoice::kAuto},
+       {"nccl", DistBackendChoice::kNccl},
+       {"gloo", DistBackendChoice::kGloo}}));
+  k.push_back(double_key("dist_timeout", dist,
+                         "Seconds the rendezvous and every collective wait for the other "
+                         "ranks; a node that never arrives or a rank that dies stops the others "
+                         "with an error after at most this long.",
+                         F(dist.dist_timeout), kPositive));
+  k.push_back(double_key("dist_bucket_mb", dist,
+                         "Gradient bucket size in MiB (DDP's bucket_cap_mb): each bucket's "
+                         "all-reduce starts during backward as soon as its gradients are ready.",
+                         F(dist.dist_bucket_mb), kPositive));
 
   // ---- output ------------------------------------------------------------------------------
   const std::string out = "Output";

@@ -153,15 +153,19 @@ void validate_config(const Config& c) {
     throw UsageError(
         str_cat(where("warmup_epochs"), ": warmup_epochs (", format_number(c.optim.warmup_epochs),
                 ") must be shorter than epochs (", c.train.epochs, ", ", where("epochs"), ")."));
-  if (c.dist.devices > 1 || c.dist.devices == 0)
-    throw UsageError(str_cat(where("devices"), ": devices: ",
-                             c.dist.devices == 0 ? "auto" : std::to_string(c.dist.devices),
-                             " needs multi-process (DDP) training, which is not supported yet "
-                             "by this build. Use devices: 1."));
-  if (c.dist.num_nodes > 1)
-    throw UsageError(str_cat(where("num_nodes"), ": num_nodes: ", c.dist.num_nodes,
-                             " needs multi-node (DDP) training, which is not supported yet by "
-                             "this build. Use num_nodes: 1."));
+  // Several processes: data-parallel training, which strategy: single_device rules out.
+  const bool several = c.dist.devices != 1 || c.dist.num_nodes > 1;
+  if (c.dist.strategy == "single_device" && several)
+    throw UsageError(
+        str_cat(where("strategy"), ": strategy: single_device runs one process, but ",
+                "devices is ", c.dist.devices == 0 ? "auto" : std::to_string(c.dist.devices), " (",
+                where("devices"), ") and num_nodes ", c.dist.num_nodes, " (", where("num_nodes"),
+                "). Use strategy: ddp (or auto) to train on several, or devices: 1 "
+                "and num_nodes: 1."));
+  if (c.dist.dist_backend == DistBackendChoice::kNccl && c.train.accelerator == Accelerator::kCpu)
+    throw UsageError(str_cat(where("dist_backend"),
+                             ": dist_backend: nccl needs CUDA GPUs, but accelerator is cpu (",
+                             where("accelerator"), "). Use dist_backend: gloo or auto."));
 }
 
 std::string config_to_yaml(const Config& config) {

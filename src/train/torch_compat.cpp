@@ -7,6 +7,7 @@
 
 #ifdef IMAGENET_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <c10/cuda/CUDAFunctions.h>
 #endif
 
 #include <optional>
@@ -117,6 +118,14 @@ void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffe
                   /*is_first_step=*/false, /*grad_scale=*/std::nullopt, inf);
 #else
   throw RuntimeError("fused SGD needs LibTorch 2.4 or later");
+#endif
+}
+
+void set_cuda_device(int index) {
+#ifdef IMAGENET_WITH_CUDA
+  c10::cuda::set_device(static_cast<c10::DeviceIndex>(index));
+#else
+  (void)index;
 #endif
 }
 

@@ -3,13 +3,19 @@
 // the log file and config.yaml are created and the Trainer runs.
 #include "imagenet/train/train_command.h"
 
+#include <ATen/Parallel.h>
 #include <torch/version.h>
 
+#include <csignal>
+#include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "imagenet/checkpoint/checkpoint.h"
 #include "imagenet/data/dataset.h"
-#include "imagenet/train/run_setup.h"
+#include "imagenet/distributed/launch_env.h"
+#include "imagenet/distributed/launcher.h"
+#include "imagenet/distributed/process_group.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -18,6 +24,114 @@
 
 namespace imagenet {
 namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_train_stop_signal(int signal) {
+  g_stop_signal.store(signal);
+  std::signal(signal, SIG_DFL);  // a second Ctrl-C ends the process at once
+}
+
+std::string timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof(buffer), "%Y%m%d-%H%M%S", &tm);
+  return buffer;
+}
+
+bool use_cuda(const Config& config) {
+  const bool cuda = compat::cuda_available();
+  if (config.train.accelerator == Accelerator::kCuda && !cuda)
+    throw UsageError(str_cat(config.origin_of("accelerator"),
+                             ": accelerator: cuda, but no CUDA GPU is visible (this build: ",
+                             compat::build_description(), "). Use accelerator: cpu or auto."));
+  return cuda && config.train.accelerator != Accelerator::kCpu;
+}
+
+/// The GPU of this process (its local rank), or the CPU.
+c10::Device resolve_device(const Config& config, const DistEnv& dist) {
+  if (!use_cuda(config)) return c10::Device(c10::kCPU);
+  const int visible = compat::cuda_device_count();
+  if (dist.local_rank >= visible)
+    throw UsageError(str_cat("local rank ", dist.local_rank, " needs GPU ", dist.local_rank,
+                             ", but only ", visible, " GPU(s) are visible on this node: devices (",
+                             config.origin_of("devices"),
+                             ") must not exceed the GPUs per node (check CUDA_VISIBLE_DEVICES)."));
+  compat::set_cuda_device(dist.local_rank);  // NCCL binds to the current device
+  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(dist.local_rank));
+}
+
+DistRequest dist_request(const Config& config) {
+  DistRequest r;
+  r.devices = config.dist.devices;
+  r.auto_devices = use_cuda(config) ? std::max(1, compat::cuda_device_count()) : 1;
+  r.num_nodes = config.dist.num_nodes;
+  r.devices_origin = config.origin_of("devices");
+  r.num_nodes_origin = config.origin_of("num_nodes");
+  r.force_ddp = config.dist.strategy == "ddp";
+  return r;
+}
+
+/// `--devices N`: this process starts the node's N workers (the same command line, with RANK,
+/// LOCAL_RANK, ... set) and waits for them; a failed worker stops the others.
+int launch_workers(const TrainCommand& command, DistEnv dist, const std::string& output_dir) {
+  IMAGENET_CHECK(!command.argv.empty(), "the command line is needed to start workers");
+  if (dist.master_port == 0) dist.master_port = find_free_port();
+  log_info(str_cat("starting ", dist.local_world_size, " workers on node ", dist.node_rank, " of ",
+                   dist.num_nodes, " (ranks ", dist.rank, " to ",
+                   dist.rank + dist.local_world_size - 1, " of ", dist.world_size,
+                   "); rendezvous at ", dist.master_addr, ":", dist.master_port));
+  for (const auto& note : dist.notes) log_info(note);
+  LaunchOptions options;
+  options.executable = "/proc/self/exe";
+  options.argv = command.argv;
+  for (int i = 0; i < dist.local_world_size; ++i)
+    options.workers.push_back({dist.rank + i, worker_environment(dist, i)});
+  LaunchResult result = run_workers(options);
+  if (result.failed_rank >= 0) {
+    log_error(str_cat("training failed: ", result.message, ". Its error is above (prefixed [rank ",
+                      result.failed_rank, "] unless it is rank 0), and its log is in ", output_dir,
+                      "/logs/."));
+  } else if (result.exit_code != 0) {
+    log_warn(result.message);
+  }
+  return result.exit_code;
+}
+
+/// Meets the other ranks; from here on a failure of any rank stops every rank.
+std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
+                                                 const c10::Device& device) {
+  ProcessGroupOptions o;
+  o.rank = dist.rank;
+  o.world_size = dist.world_size;
+  o.master_addr = dist.master_addr;
+  o.master_port = dist.master_port != 0 ? dist.master_port : find_free_port();
+  o.agent_store = dist.agent_store;
+  o.store_prefix = dist.store_prefix;
+  o.timeout = std::chrono::milliseconds(std::llround(config.dist.dist_timeout * 1000.0));
+  o.device = device;
+  o.backend = config.dist.dist_backend == DistBackendChoice::kNccl   ? DistBackend::kNccl
+              : config.dist.dist_backend == DistBackendChoice::kGloo ? DistBackend::kGloo
+                                                                     : DistBackend::kAuto;
+  o.gloo_interfaces = dist.gloo_interfaces;
+  o.multi_node = dist.num_nodes > 1;
+  log_info(str_cat("joining the process group at ", o.master_addr, ":", o.master_port,
+                   dist.agent_store ? " (torchrun's store)" : "", ", waiting up to ",
+                   format_number(config.dist.dist_timeout), " s (dist_timeout) for ",
+                   dist.world_size, " ranks"));
+  auto group = std::make_shared<ProcessGroup>(o);
+  log_info(str_cat("process group ready: ", group->backend_name(), ", ", group->size(), " ranks"));
+  return group;
+}
+
+void check_precision(const Config& config, const c10::Device& device) {
+  if (config.train.precision == Precision::kFloat16Mixed && !device.is_cuda())
+    throw UsageError(str_cat(config.origin_of("precision"),
+                             ": precision 16-mixed needs a CUDA GPU (float16 autocast and its "
+                             "loss scaler); on the CPU use 32 or bf16-mixed."));
+}
 
 /// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
 std::string resolve_output_dir(const TrainCommand& command, const Config& config) {
@@ -80,55 +194,89 @@ int run_train_command(const TrainCommand& command) {
   }
   Config config = load_config(sources);
 
-  // 2. Device and precision.
-  const c10::Device device = resolve_device(config);
+  // 2. Who this process is: a single process, the launcher of this node's workers, or one
+  // rank of several (started by that launcher, by hand, torchrun or srun).
+  const DistEnv dist = resolve_dist_env(current_environment(), dist_request(config));
+  if (dist.kind == LaunchKind::kLauncher) {
+    const std::string output_dir = resolve_output_dir(command, config);
+    if (command.resume_path.empty() && path_exists(output_dir + "/checkpoints/last.ckpt"))
+      throw UsageError(str_cat(output_dir, "/checkpoints/last.ckpt exists: ", output_dir,
+                               " holds a run already. Continue it with --resume ", output_dir,
+                               "/checkpoints/last.ckpt, or choose another --output_dir."));
+    return launch_workers(command, dist, output_dir);
+  }
+  const bool main_rank = dist.rank == 0;
+  if (!main_rank)  // only rank 0 talks to the console; the others say only why they fail
+    log_init({/*console=*/false, command.verbose, str_cat("[rank ", dist.rank, "] "),
+              /*console_errors=*/true});
+
+  // 3. Device and precision.
+  const c10::Device device = resolve_device(config, dist);
   check_precision(config, device);
 
-  // 3. Data, before anything is written.
+  // 4. Data, before anything is written.
   DataSplits data = open_datasets(config, {command.rescan});
   if (resuming) check_resume_compatible(checkpoint, command.resume_path, config, data);
 
-  // 4. The output folder: never start a fresh run over another one's checkpoints.
+  // 5. The output folder: never start a fresh run over another one's checkpoints.
   RunPaths paths = make_run_paths(resolve_output_dir(command, config));
   if (!resuming && path_exists(paths.checkpoints_dir + "/last.ckpt"))
     throw UsageError(str_cat(paths.checkpoints_dir, "/last.ckpt exists: ", paths.output_dir,
                              " holds a run already. Continue it with --resume ",
                              paths.checkpoints_dir, "/last.ckpt, or choose another --output_dir."));
 
-  // 5. Logs and the resolved config.
-  const std::string stamp = file_timestamp();
+  // 6. Logs (every rank its own file) and the resolved config (rank 0 writes it).
+  const std::string stamp = timestamp();
   ensure_directory(paths.output_dir + "/logs");
-  log_open_file(paths.output_dir + "/logs/train_" + stamp + ".log");
-  const int threads = configure_cpu_threads(config);
+  log_open_file(paths.output_dir + "/logs/train_" + stamp +
+                (main_rank ? std::string() : str_cat("_rank", dist.rank)) + ".log");
+  // The node's cores are shared by its processes.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = config.train.cpu_threads > 0
+                          ? config.train.cpu_threads
+                          : std::max(1, cores / std::max(1, dist.local_world_size));
+  at::set_num_threads(threads);
   log_info(str_cat("imagenet_train ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));
+  log_info("process: " + dist.describe());
+  for (const auto& note : dist.notes) log_info(note);
   log_info(str_cat("run '", config.output.name, "' in ", paths.output_dir,
                    resuming ? str_cat(", resuming from ", command.resume_path) : std::string()));
   const std::string yaml = config_to_yaml(config);
   log_info("resolved config (also in " + paths.config_yaml + "):\n" + yaml);
-  write_file_atomic(paths.config_yaml, yaml);
-  write_file_atomic(paths.output_dir + "/logs/config_" + stamp + ".yaml", yaml);
+  if (main_rank) {
+    write_file_atomic(paths.config_yaml, yaml);
+    write_file_atomic(paths.output_dir + "/logs/config_" + stamp + ".yaml", yaml);
+  }
   if (config.output.use_wandb || !config.output.wandb_project.empty())
     log_info(
         "W&B: there is no W&B client in imagenet_train; metrics.csv holds the same metrics "
         "(wandb_project '" +
         config.output.wandb_project + "' is recorded only).");
-  if (config.dist.sync_batchnorm)
+  if (config.dist.sync_batchnorm && !dist.distributed)
     log_info("sync_batchnorm: true has no effect with a single process.");
   if (device.is_cuda())
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
-  // 6. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops.
-  Trainer trainer(config, RunContext{device, 0, 1}, data, paths, stop_signal_received);
+  // 7. The other ranks: everything above was checked by each rank on its own.
+  std::shared_ptr<ProcessGroup> group;
+  if (dist.distributed) group = join_process_group(config, dist, device);
+
+  // 8. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops; with
+  // several ranks they first agree on the step to stop after.
+  Trainer trainer(config, RunContext{device, dist.rank, dist.world_size, group}, data, paths,
+                  [] { return g_stop_signal.load(); });
   log_info("plan: " + trainer.plan().describe());
   if (resuming) {
     trainer.restore(checkpoint, command.resume_path);
     log_info(str_cat("resumed at epoch ", trainer.progress().epoch, ", batch ",
                      trainer.progress().batch_in_epoch, ", step ", trainer.progress().global_step));
   }
-  install_stop_signal_handlers();
+  std::signal(SIGINT, on_train_stop_signal);
+  std::signal(SIGTERM, on_train_stop_signal);
   int code = trainer.fit();
-  restore_default_signal_handlers();
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   log_flush();
   return code;
 }

@@ -10,6 +10,7 @@
 
 #include "imagenet/config/config_loader.h"
 #include "imagenet/data/loader_options.h"
+#include "imagenet/distributed/sync_batch_norm.h"
 #include "imagenet/logging/progress.h"
 #include "imagenet/logging/training_curves.h"
 #include "imagenet/train/batch_input.h"
@@ -64,6 +65,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   auto make_loader_options = [&](bool train) {
     LoaderOptions o =
         loader_options_from_config(config_, train, context_.rank, context_.world_size);
+    o.sampler.pad = false;  // validation: each image once over all ranks, so metrics are exact
     if (device.is_cuda() && config_.data.pin_memory) {
       o.allocator.allocate = [this](size_t bytes) {
         at::Tensor t = at::empty({static_cast<int64_t>(bytes)},
@@ -86,6 +88,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
 
   plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
+  if (context_.group) setup_distributed();
   if (context_.is_main()) {
     ensure_directory(paths_.output_dir);
     csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
@@ -96,6 +99,68 @@ Trainer::~Trainer() {
   // Loaders first: their threads write into the pinned buffers (and wait for copies).
   train_loader_.reset();
   val_loader_.reset();
+}
+
+void Trainer::setup_distributed() {
+  ResNet& model = step_->model();
+  // SyncBatchNorm: the same layers (so the same parameter names), statistics over all ranks.
+  if (config_.dist.sync_batchnorm) {
+    std::shared_ptr<ProcessGroup> group = context_.group;
+    model->set_batch_norm_fn([group](torch::nn::BatchNorm2dImpl& layer, const at::Tensor& x) {
+      return sync_batch_norm(layer, x, *group);
+    });
+  }
+  // Every rank starts from rank 0's weights.
+  broadcast_state();
+  // Gradient buckets, all-reduced from hooks while backward runs; TrainStep waits for them
+  // between backward and the optimizer step.
+  GradientReducerOptions options;
+  options.bucket_mb = config_.dist.dist_bucket_mb;
+  std::vector<at::Tensor> params;
+  for (const auto& p : model->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  reducer_ = std::make_unique<GradientReducer>(context_.group, params, options);
+  step_->set_after_backward([this] { reducer_->finish_backward(); });
+  log_info(str_cat("data-parallel: ", reducer_->describe(), "; sync_batchnorm ",
+                   config_.dist.sync_batchnorm ? "on"
+                                               : "off (running statistics averaged across "
+                                                 "ranks before validation and checkpoints)"));
+}
+
+void Trainer::broadcast_state() {
+  // Parameters, buffers and momentum, in the same order on every rank (names sort the map).
+  at::NoGradGuard no_grad;
+  std::vector<at::Tensor> tensors;
+  for (const auto& p : step_->model()->parameters()) tensors.push_back(p);
+  for (const auto& b : step_->model()->buffers()) tensors.push_back(b);
+  for (const auto& [name, buffer] : step_->optimizer().momentum_buffers())
+    tensors.push_back(buffer);
+  context_.group->broadcast(tensors, /*root=*/0);
+}
+
+void Trainer::average_running_stats_if_local() {
+  // Without sync_batchnorm each rank's running statistics follow its own batches.
+  if (context_.group && !config_.dist.sync_batchnorm)
+    average_running_stats(step_->model()->batch_norm_layers(), *context_.group);
+}
+
+void Trainer::reduce_over_ranks(MetricSums& sums, int64_t* count) const {
+  // Exact sums, not averages of averages: float64 holds counts exactly up to 2^53.
+  at::Tensor host = at::tensor(
+      {static_cast<double>(sums.loss_samples), static_cast<double>(sums.accuracy_samples),
+       count ? static_cast<double>(*count) : 0.0},
+      at::TensorOptions().dtype(at::kDouble));
+  at::Tensor packed = at::cat(
+      {sums.loss_sum.to(at::kDouble), sums.correct.to(at::kDouble), host.to(context_.device)});
+  context_.group->all_reduce_sum({packed});
+  packed = packed.cpu();
+  auto value = [&](int64_t i) { return packed[i].item<double>(); };
+  sums.loss_sum.fill_(value(0));
+  sums.correct[0].fill_(static_cast<int64_t>(std::llround(value(1))));
+  sums.correct[1].fill_(static_cast<int64_t>(std::llround(value(2))));
+  sums.loss_samples = std::llround(value(3));
+  sums.accuracy_samples = std::llround(value(4));
+  if (count) *count = std::llround(value(5));
 }
 
 void Trainer::restore(const CheckpointData& checkpoint, const std::string& checkpoint_path) {
@@ -116,6 +181,16 @@ void Trainer::restore(const CheckpointData& checkpoint, const std::string& check
   progress_ = checkpoint.progress;
   top_k_.restore(checkpoint.top_k);
   resumed_from_ = checkpoint_path;
+  if (context_.group) {
+    // Every rank read the same file; rank 0's copy decides all the same. The partial sums
+    // of an interrupted epoch are over all ranks: rank 0 carries them, the others start at 0.
+    broadcast_state();
+    if (!context_.is_main()) {
+      progress_.loss_sum = 0;
+      progress_.loss_samples = progress_.correct1 = progress_.correct5 = 0;
+      progress_.accuracy_samples = 0;
+    }
+  }
 }
 
 int Trainer::fit() {
@@ -195,12 +270,13 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   ProgressBar bar(str_cat("Epoch ", epoch), steps, first, config_.output.log_every_n_steps);
   const Clock::time_point start = Clock::now();
   double wait_seconds = 0;
-  int64_t images = 0;
+  int64_t images = 0;  // on this rank; every rank trains as many per step
+  auto all_images = [&] { return static_cast<double>(images) * context_.world_size; };
   auto postfix = [&] {
     double loss = last_loss_.defined() ? last_loss_.item<double>() : NAN;
     check_loss_is_finite(loss);
     double elapsed = std::max(seconds_since(start), 1e-9);
-    return str_printf("img/s=%.0f, data=%.0f%%, lr=%.4g, train/loss=%.4g", images / elapsed,
+    return str_printf("img/s=%.0f, data=%.0f%%, lr=%.4g, train/loss=%.4g", all_images() / elapsed,
                       100.0 * wait_seconds / elapsed, step_->optimizer().lr(), loss);
   };
 
@@ -231,14 +307,15 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   bar.finish(postfix());
 
   const double seconds = seconds_since(start);
+  const LoaderEpochStats loader_stats = train_loader_->epoch_stats();
+  metrics->bad_samples = loader_stats.bad_samples;
+  if (context_.group) reduce_over_ranks(sums, &metrics->bad_samples);
   metrics->train_loss = sums.mean_loss();
   metrics->train_acc1 = sums.acc1();
   metrics->train_acc5 = sums.acc5();
   metrics->lr = step_->optimizer().lr();
-  metrics->images_per_second = images / std::max(seconds, 1e-9);
+  metrics->images_per_second = all_images() / std::max(seconds, 1e-9);
   metrics->data_wait = wait_seconds / std::max(seconds, 1e-9);
-  const LoaderEpochStats loader_stats = train_loader_->epoch_stats();
-  metrics->bad_samples = loader_stats.bad_samples;
   metrics->read_retries = loader_stats.read_retries;
   if (metrics->data_wait > 0.5)
     metrics->data_advice = loader_bottleneck_advice(
@@ -284,6 +361,7 @@ double Trainer::run_step_at_lr(double lr) {
 }
 
 EpochMetrics Trainer::validate() {
+  average_running_stats_if_local();
   step_->model()->eval();
   at::NoGradGuard no_grad;
   val_loader_->start_epoch(0);
@@ -303,6 +381,7 @@ EpochMetrics Trainer::validate() {
     bar.update(++done, nullptr);
   }
   bar.finish("");
+  if (context_.group) reduce_over_ranks(sums);  // this rank's share of the images, summed
   EpochMetrics m;
   m.val_loss = sums.mean_loss();
   m.val_acc1 = sums.acc1();
@@ -313,8 +392,13 @@ EpochMetrics Trainer::validate() {
 void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
   progress_.epoch = epoch + 1;
   progress_.batch_in_epoch = 0;
-  if (!context_.is_main()) return;
+  if (context_.is_main()) write_epoch_results(epoch, m);
+  // The checkpoint counts once every rank is past it; should rank 0 fail to write it, the
+  // others stop here rather than train on.
+  if (context_.group) context_.group->barrier();
+}
 
+void Trainer::write_epoch_results(int64_t epoch, const EpochMetrics& m) {
   // The epoch's line in the log and its row in metrics.csv.
   log_info(str_cat("Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss),
                    ", train/acc1 ", percent(m.train_acc1), ", val/loss ",
@@ -373,9 +457,44 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
 }
 
 void Trainer::save_last_checkpoint(const MetricSums* partial) {
-  if (!context_.is_main()) return;
-  ensure_directory(paths_.checkpoints_dir);
-  save_checkpoint(paths_.checkpoints_dir + "/last.ckpt", snapshot(partial));
+  if (!context_.group) {
+    ensure_directory(paths_.checkpoints_dir);
+    save_checkpoint(paths_.checkpoints_dir + "/last.ckpt", snapshot(partial));
+    return;
+  }
+  // Every rank takes part: the epoch's partial sums over all ranks, and (without sync BN) the
+  // running statistics averaged for the file only. Each rank keeps its own statistics, as an
+  // uninterrupted run would; the next validation averages them either way.
+  MetricSums global(context_.device);
+  if (partial != nullptr) {
+    global.loss_sum.copy_(partial->loss_sum);
+    global.correct.copy_(partial->correct);
+    global.loss_samples = partial->loss_samples;
+    global.accuracy_samples = partial->accuracy_samples;
+    reduce_over_ranks(global);
+  }
+  std::vector<at::Tensor> own_stats;
+  if (!config_.dist.sync_batchnorm) {
+    for (auto* layer : step_->model()->batch_norm_layers()) {
+      own_stats.push_back(layer->running_mean.clone());
+      own_stats.push_back(layer->running_var.clone());
+    }
+    average_running_stats_if_local();
+  }
+  if (context_.is_main()) {
+    ensure_directory(paths_.checkpoints_dir);
+    save_checkpoint(paths_.checkpoints_dir + "/last.ckpt",
+                    snapshot(partial != nullptr ? &global : nullptr));
+  }
+  if (!own_stats.empty()) {
+    at::NoGradGuard no_grad;
+    size_t i = 0;
+    for (auto* layer : step_->model()->batch_norm_layers()) {
+      layer->running_mean.copy_(own_stats[i++]);
+      layer->running_var.copy_(own_stats[i++]);
+    }
+  }
+  context_.group->barrier();
 }
 
 CheckpointData Trainer::snapshot(const MetricSums* partial) const {
@@ -405,7 +524,10 @@ CheckpointData Trainer::snapshot(const MetricSums* partial) const {
 }
 
 int Trainer::stop_signal() const {
-  return stop_requested_ ? stop_requested_() : 0;
+  const int local = stop_requested_ ? stop_requested_() : 0;
+  // Ranks may see a signal at different steps (or only some of them see it): they agree on
+  // one step to stop after, so their collectives stay matched.
+  return context_.group ? context_.group->agree_stop(progress_.global_step, local) : local;
 }
 
 void Trainer::check_loss_is_finite(double loss) const {

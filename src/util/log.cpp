@@ -58,7 +58,9 @@ void write(spdlog::level::level_enum level, const std::string& message, bool to_
     s.file->log(level, text);
     if (level >= spdlog::level::warn) s.file->flush();
   }
-  if (to_console && s.options.console) {
+  const bool console =
+      s.options.console || (s.options.console_errors && level >= spdlog::level::err);
+  if (to_console && console) {
     erase_status_locked(s);
     if (level == spdlog::level::warn) text = "warning: " + text;
     if (level == spdlog::level::err) text = "error: " + text;

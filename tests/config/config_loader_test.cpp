@@ -198,13 +198,25 @@ TEST(ConfigLoader, BatchLimitsFollowLightning) {
             std::string::npos);
 }
 
-TEST(ConfigLoader, FeaturesOfLaterIssuesAreRefusedClearly) {
+TEST(ConfigLoader, DistributedSettingsAreValidatedTogether) {
   TempDir dir;
-  EXPECT_NE(error_of(dir, "devices: 4\n").find("not supported yet"), std::string::npos);
-  EXPECT_NE(error_of(dir, "num_nodes: 2\n").find("not supported yet"), std::string::npos);
-  // ...but the values that need nothing new are fine.
+  EXPECT_NO_THROW(load_text(dir, "devices: 4\nnum_nodes: 2\nsync_batchnorm: true\n"));
+  EXPECT_NO_THROW(load_text(dir, "devices: auto\nstrategy: ddp\n"));
   EXPECT_NO_THROW(
       load_text(dir, "devices: 1\nnum_nodes: 1\nstrategy: ddp\nsync_batchnorm: true\n"));
+  std::string single = error_of(dir, "devices: 4\nstrategy: single_device\n");
+  EXPECT_NE(single.find("strategy: single_device runs one process, but devices is 4"),
+            std::string::npos)
+      << single;
+  EXPECT_NE(single.find("config.yaml:2"), std::string::npos) << single;
+  std::string nccl = error_of(dir, "accelerator: cpu\ndist_backend: nccl\n");
+  EXPECT_NE(nccl.find("dist_backend: nccl needs CUDA GPUs"), std::string::npos) << nccl;
+  EXPECT_NE(error_of(dir, "dist_timeout: 0\n").find("'dist_timeout' must be greater than 0"),
+            std::string::npos);
+  Config c = load_text(dir, "dist_timeout: 7.5\ndist_bucket_mb: 4\ndist_backend: gloo\n");
+  EXPECT_EQ(c.dist.dist_timeout, 7.5);
+  EXPECT_EQ(c.dist.dist_bucket_mb, 4.0);
+  EXPECT_EQ(c.dist.dist_backend, DistBackendChoice::kGloo);
 }
 
 TEST(ConfigLoader, WarmupMustBeShorterThanTraining) {

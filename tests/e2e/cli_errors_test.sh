@@ -35,9 +35,9 @@ run_expect 2 out.txt -- "$BIN" --data_root data --set num_classes=7 --output_dir
 expect_in_file out.txt "num_classes is 7 but the data has only 4 class folders"
 expect_no_file run_x
 
-# Features of later issues are refused clearly; so are devices without support.
-run_expect 2 out.txt -- "$BIN" --data_root data --devices 2 --output_dir run_x
-expect_in_file out.txt "not supported yet"
+# Settings that contradict each other, or the machine, are refused clearly.
+run_expect 2 out.txt -- "$BIN" --data_root data --devices 2 --set strategy=single_device --output_dir run_x
+expect_in_file out.txt "strategy: single_device runs one process, but devices is 2"
 run_expect 2 out.txt -- "$BIN" --data_root data --precision 16-mixed --set accelerator=cpu --output_dir run_x
 expect_in_file out.txt "precision 16-mixed needs a CUDA GPU"
 

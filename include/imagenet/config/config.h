@@ -111,12 +111,20 @@ struct TrainConfig {
   bool detect_anomaly = false;
 };
 
+enum class DistBackendChoice { kAuto, kNccl, kGloo };
+
 struct DistConfig {
   /// Processes (GPUs) per node; 0 means "auto" (every visible GPU, or 1 on CPU).
   int devices = 1;
   int num_nodes = 1;
   std::string strategy = "auto";
   bool sync_batchnorm = false;
+  /// auto: NCCL on CUDA, Gloo on the CPU.
+  DistBackendChoice dist_backend = DistBackendChoice::kAuto;
+  /// Seconds the rendezvous and each collective wait for the other ranks before giving up.
+  double dist_timeout = 600.0;
+  /// Gradient bucket size cap in MiB (DDP's bucket_cap_mb).
+  double dist_bucket_mb = 25.0;
 };
 
 struct OutputConfig {
@@ -152,5 +160,6 @@ std::string to_string(LrScheduler value);
 std::string to_string(LrScaling value);
 std::string to_string(ClipAlgorithm value);
 std::string to_string(DataFormat value);
+std::string to_string(DistBackendChoice value);
 
 }  // namespace imagenet

@@ -37,5 +37,7 @@ void fused_sgd(at::TensorList params, at::TensorList grads, at::TensorList buffe
 
 /// cuDNN autotuning and TF32 matrix maths (the legacy setters, which exist in 1.13 and 2.x).
 void configure_cuda_math(bool cudnn_benchmark, bool tf32);
+/// Makes GPU `index` this thread's current device (before NCCL starts: it binds to it).
+void set_cuda_device(int index);
 
 }  // namespace imagenet::compat

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "imagenet/config/config_loader.h"
 
@@ -18,6 +19,8 @@ struct TrainCommand {
   bool verbose = false;
   /// List the data folders again instead of using the index cache.
   bool rescan = false;
+  /// The command line as given (argv[0] included): `--devices N` runs it once per worker.
+  std::vector<std::string> argv;
 };
 
 /// Trains; returns the process exit code. Throws UsageError / RuntimeError.

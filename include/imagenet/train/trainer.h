@@ -14,6 +14,8 @@
 #include "imagenet/config/config.h"
 #include "imagenet/data/batch_loader.h"
 #include "imagenet/data/dataset.h"
+#include "imagenet/distributed/gradient_reducer.h"
+#include "imagenet/distributed/process_group.h"
 #include "imagenet/logging/metrics_csv.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/train/metrics.h"
@@ -27,6 +29,8 @@ struct RunContext {
   c10::Device device = c10::Device(c10::kCPU);
   int rank = 0;
   int world_size = 1;
+  /// The ranks of a data-parallel run; null for a single process.
+  std::shared_ptr<ProcessGroup> group;
   bool is_main() const { return rank == 0; }
 };
 
@@ -88,10 +92,18 @@ class Trainer {
   EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
   void train_step(std::shared_ptr<const Batch> batch, double lr, MetricSums& sums);
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
+  void write_epoch_results(int64_t epoch, const EpochMetrics& metrics);
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
   void check_loss_is_finite(double loss) const;
   int stop_signal() const;
+
+  // Data-parallel training (context_.group set).
+  void setup_distributed();
+  void broadcast_state();
+  void average_running_stats_if_local();
+  /// Sums `sums` (and `count`) over the ranks, in place.
+  void reduce_over_ranks(MetricSums& sums, int64_t* count = nullptr) const;
 
   Config config_;
   RunContext context_;
@@ -100,6 +112,7 @@ class Trainer {
   StopRequest stop_requested_;
 
   std::unique_ptr<TrainStep> step_;
+  std::unique_ptr<GradientReducer> reducer_;  // data-parallel runs only
   std::unique_ptr<BatchLoader> train_loader_;
   std::unique_ptr<BatchLoader> val_loader_;
   std::unique_ptr<BatchTransfer> transfer_;

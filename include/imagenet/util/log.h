@@ -13,6 +13,9 @@ struct LogOptions {
   bool verbose = false;
   /// Prepended to every line, e.g. "[rank 1] ".
   std::string prefix;
+  /// With console false, still write errors to stderr (ranks other than 0: a failing rank
+  /// says why on the terminal it shares with rank 0).
+  bool console_errors = false;
 };
 
 void log_init(const LogOptions& options);
