@@ -1,6 +1,7 @@
 // Tests distributed/sync_batch_norm on two ranks with uneven batches (3 and 5 images, threads
 // over loopback Gloo) against torch::nn::BatchNorm2d on the whole batch: outputs, input,
-// weight and bias gradients, running statistics; eval mode; and the averaging of running
+// weight and bias gradients, running statistics; on the CPU (the composite) and, where a GPU
+// is present, on CUDA (ATen's kernels); eval mode; bf16 input; and the averaging of running
 // statistics used without sync_batchnorm.
 #include "imagenet/distributed/sync_batch_norm.h"
 
@@ -47,24 +48,35 @@ torch::nn::BatchNorm2d make_layer(const Case& c) {
   return bn;
 }
 
-TEST(SyncBatchNorm, UnevenHalvesEqualBatchNormOverTheWholeBatch) {
-  const Case c = make_case();
+/// Two ranks with 3 and 5 images against one layer with all 8, on `device` (CPU: the
+/// composite; CUDA: ATen's SyncBatchNorm kernels, the ranks sharing the GPU through Gloo).
+void expect_uneven_halves_equal_whole_batch(c10::Device device) {
+  Case c = make_case();
+  c.x = c.x.to(device);
+  c.out_grad = c.out_grad.to(device);
+  c.weight = c.weight.to(device);
+  c.bias = c.bias.to(device);
   // Reference: one layer sees all 8 images.
   torch::nn::BatchNorm2d reference = make_layer(c);
+  reference->to(device);
   at::Tensor x = c.x.clone().requires_grad_(true);
   at::Tensor y = reference->forward(x);
   (y * c.out_grad).sum().backward();
 
   std::vector<torch::nn::BatchNorm2d> layers{make_layer(c), make_layer(c)};
+  for (auto& layer : layers) layer->to(device);
   std::vector<at::Tensor> outputs(2), input_grads(2);
-  run_ranks(2, [&](int rank, ProcessGroup& group) {
-    const int64_t begin = c.rows[rank], n = c.rows[rank + 1] - begin;
-    at::Tensor mine = c.x.narrow(0, begin, n).clone().requires_grad_(true);
-    at::Tensor out = sync_batch_norm(*layers[rank], mine, group);
-    (out * c.out_grad.narrow(0, begin, n)).sum().backward();
-    outputs[rank] = out.detach();
-    input_grads[rank] = mine.grad();
-  });
+  run_ranks(
+      2,
+      [&](int rank, ProcessGroup& group) {
+        const int64_t begin = c.rows[rank], n = c.rows[rank + 1] - begin;
+        at::Tensor mine = c.x.narrow(0, begin, n).clone().requires_grad_(true);
+        at::Tensor out = sync_batch_norm(*layers[rank], mine, group);
+        (out * c.out_grad.narrow(0, begin, n)).sum().backward();
+        outputs[rank] = out.detach();
+        input_grads[rank] = mine.grad();
+      },
+      std::chrono::seconds(30), device);
 
   expect_close(at::cat(outputs), y.detach(), "output");
   expect_close(at::cat(input_grads), x.grad(), "input gradient");
@@ -79,6 +91,15 @@ TEST(SyncBatchNorm, UnevenHalvesEqualBatchNormOverTheWholeBatch) {
     expect_close(layers[rank]->running_var, reference->running_var, "running_var");
     EXPECT_EQ(layers[rank]->num_batches_tracked.item<int64_t>(), 1);
   }
+}
+
+TEST(SyncBatchNorm, UnevenHalvesEqualBatchNormOverTheWholeBatch) {
+  expect_uneven_halves_equal_whole_batch(c10::Device(c10::kCPU));
+}
+
+TEST(SyncBatchNorm, UnevenHalvesOnCudaUseTheKernelsAndAgree) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU (the CPU runs the composite)";
+  expect_uneven_halves_equal_whole_batch(c10::Device(c10::kCUDA, 0));
 }
 
 TEST(SyncBatchNorm, EvalModeUsesTheRunningStatistics) {

@@ -2,8 +2,8 @@
 // global batch (every rank's images), forward and backward, as torch.nn.SyncBatchNorm does.
 // On CUDA it is PyTorch's own algorithm on ATen's kernels (batch_norm_stats, an all-gather,
 // batch_norm_gather_stats_with_counts, batch_norm_elemt; in backward batch_norm_backward_reduce,
-// an all-reduce, batch_norm_backward_elemt). Those kernels do not exist for the CPU, where a
-// composite of plain ATen ops with a differentiable all-gather does the same (used by the tests).
+// an all-reduce, batch_norm_backward_elemt). Those kernels do not exist for the CPU, where the
+// same algorithm in plain ATen ops does the job (it is what the tests and CI run).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -21,7 +21,7 @@ namespace imagenet {
 at::Tensor sync_batch_norm(torch::nn::BatchNorm2dImpl& layer, const at::Tensor& input,
                            ProcessGroup& group);
 
-/// The composite (ATen ops only) version, on any device; sync_batch_norm uses it on the CPU.
+/// The version in plain ATen ops, for any device; sync_batch_norm uses it on the CPU.
 at::Tensor sync_batch_norm_composite(torch::nn::BatchNorm2dImpl& layer, const at::Tensor& input,
                                      ProcessGroup& group);
 
