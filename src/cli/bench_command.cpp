@@ -1,5 +1,6 @@
-// `imagenet_train bench-model` (the training step alone on synthetic input) and
-// `imagenet_train bench-data` (the loader alone); see bench/.
+// `imagenet_train bench-model` (the training step alone on synthetic input),
+// `imagenet_train bench-data` (the loader alone) and `bench-ddp` (the data-parallel step with
+// and without overlap); see bench/.
 #include "imagenet/train/bench_command.h"
 #include "commands.h"
 #include "config_flags.h"
@@ -7,7 +8,8 @@
 
 namespace imagenet::cli {
 
-void register_bench_command(CLI::App& app, CommandAction& action) {
+void register_bench_command(CLI::App& app, CommandAction& action,
+                            const std::vector<std::string>& command_line) {
   CLI::App* sub = app.add_subcommand(
       "bench-model", "Time the training step on synthetic input already on the device");
   auto flags = std::make_shared<ConfigFlags>();
@@ -40,6 +42,27 @@ void register_bench_command(CLI::App& app, CommandAction& action) {
     action = [data_flags, data_command] {
       data_command->sources = config_sources(*data_flags);
       return run_bench_data_command(*data_command);
+    };
+  });
+
+  CLI::App* ddp = app.add_subcommand(
+      "bench-ddp",
+      "Time the data-parallel step (--devices 2): all-reduce overlapped with backward or not");
+  auto ddp_flags = std::make_shared<ConfigFlags>();
+  auto ddp_command = std::make_shared<BenchDdpCommand>();
+  ddp_command->argv = command_line;
+  add_config_flags(*ddp, *ddp_flags);
+  ddp->add_option("--steps", ddp_command->steps, "Timed steps per mode and round")
+      ->capture_default_str();
+  ddp->add_option("--warmup", ddp_command->warmup_steps, "Untimed steps before each")
+      ->capture_default_str();
+  ddp->add_option("--rounds", ddp_command->rounds, "Rounds over all modes")->capture_default_str();
+  ddp->add_option("--num_classes,--num-classes", ddp_command->num_classes, "Model outputs")
+      ->capture_default_str();
+  ddp->callback([&action, ddp_flags, ddp_command] {
+    action = [ddp_flags, ddp_command] {
+      ddp_command->sources = config_sources(*ddp_flags);
+      return run_bench_ddp_command(*ddp_command);
     };
   });
 }

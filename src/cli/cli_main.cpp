@@ -46,7 +46,7 @@ int cli_main(int argc, char** argv) {
   cli::register_train_command(app, action, command_line);
   cli::register_config_command(app, action);
   cli::register_prepare_command(app, action);
-  cli::register_bench_command(app, action);
+  cli::register_bench_command(app, action, command_line);
   cli::register_subset_command(app, action);
   cli::register_pack_command(app, action);
   cli::register_lrfind_command(app, action);

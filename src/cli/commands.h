@@ -16,7 +16,8 @@ void register_train_command(CLI::App& app, CommandAction& action,
                             const std::vector<std::string>& command_line);
 void register_config_command(CLI::App& app, CommandAction& action);
 void register_prepare_command(CLI::App& app, CommandAction& action);
-void register_bench_command(CLI::App& app, CommandAction& action);
+void register_bench_command(CLI::App& app, CommandAction& action,
+                            const std::vector<std::string>& command_line);
 void register_subset_command(CLI::App& app, CommandAction& action);
 void register_pack_command(CLI::App& app, CommandAction& action);
 void register_lrfind_command(CLI::App& app, CommandAction& action);

@@ -303,7 +303,8 @@ DistEnv resolve_dist_env(const EnvironmentMap& env, const DistRequest& request) 
     read_master(env, out, /*port_required=*/true);
   } else if (layout.world() > 1) {
     // This process starts the node's workers: `--devices N`, on each node with NODE_RANK.
-    out.kind = LaunchKind::kLauncher;
+    // With one device per node it is the node's only worker itself.
+    out.kind = layout.devices == 1 ? LaunchKind::kEnv : LaunchKind::kLauncher;
     out.local_world_size = layout.devices;
     out.num_nodes = layout.num_nodes;
     out.world_size = layout.world();

@@ -14,8 +14,7 @@
 #include "imagenet/checkpoint/checkpoint.h"
 #include "imagenet/data/dataset.h"
 #include "imagenet/distributed/launch_env.h"
-#include "imagenet/distributed/launcher.h"
-#include "imagenet/distributed/process_group.h"
+#include "imagenet/train/dist_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -39,91 +38,6 @@ std::string timestamp() {
   char buffer[32];
   std::strftime(buffer, sizeof(buffer), "%Y%m%d-%H%M%S", &tm);
   return buffer;
-}
-
-bool use_cuda(const Config& config) {
-  const bool cuda = compat::cuda_available();
-  if (config.train.accelerator == Accelerator::kCuda && !cuda)
-    throw UsageError(str_cat(config.origin_of("accelerator"),
-                             ": accelerator: cuda, but no CUDA GPU is visible (this build: ",
-                             compat::build_description(), "). Use accelerator: cpu or auto."));
-  return cuda && config.train.accelerator != Accelerator::kCpu;
-}
-
-/// The GPU of this process (its local rank), or the CPU.
-c10::Device resolve_device(const Config& config, const DistEnv& dist) {
-  if (!use_cuda(config)) return c10::Device(c10::kCPU);
-  const int visible = compat::cuda_device_count();
-  if (dist.local_rank >= visible)
-    throw UsageError(str_cat("local rank ", dist.local_rank, " needs GPU ", dist.local_rank,
-                             ", but only ", visible, " GPU(s) are visible on this node: devices (",
-                             config.origin_of("devices"),
-                             ") must not exceed the GPUs per node (check CUDA_VISIBLE_DEVICES)."));
-  compat::set_cuda_device(dist.local_rank);  // NCCL binds to the current device
-  return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(dist.local_rank));
-}
-
-DistRequest dist_request(const Config& config) {
-  DistRequest r;
-  r.devices = config.dist.devices;
-  r.auto_devices = use_cuda(config) ? std::max(1, compat::cuda_device_count()) : 1;
-  r.num_nodes = config.dist.num_nodes;
-  r.devices_origin = config.origin_of("devices");
-  r.num_nodes_origin = config.origin_of("num_nodes");
-  r.force_ddp = config.dist.strategy == "ddp";
-  return r;
-}
-
-/// `--devices N`: this process starts the node's N workers (the same command line, with RANK,
-/// LOCAL_RANK, ... set) and waits for them; a failed worker stops the others.
-int launch_workers(const TrainCommand& command, DistEnv dist, const std::string& output_dir) {
-  IMAGENET_CHECK(!command.argv.empty(), "the command line is needed to start workers");
-  if (dist.master_port == 0) dist.master_port = find_free_port();
-  log_info(str_cat("starting ", dist.local_world_size, " workers on node ", dist.node_rank, " of ",
-                   dist.num_nodes, " (ranks ", dist.rank, " to ",
-                   dist.rank + dist.local_world_size - 1, " of ", dist.world_size,
-                   "); rendezvous at ", dist.master_addr, ":", dist.master_port));
-  for (const auto& note : dist.notes) log_info(note);
-  LaunchOptions options;
-  options.executable = "/proc/self/exe";
-  options.argv = command.argv;
-  for (int i = 0; i < dist.local_world_size; ++i)
-    options.workers.push_back({dist.rank + i, worker_environment(dist, i)});
-  LaunchResult result = run_workers(options);
-  if (result.failed_rank >= 0) {
-    log_error(str_cat("training failed: ", result.message, ". Its error is above (prefixed [rank ",
-                      result.failed_rank, "] unless it is rank 0), and its log is in ", output_dir,
-                      "/logs/."));
-  } else if (result.exit_code != 0) {
-    log_warn(result.message);
-  }
-  return result.exit_code;
-}
-
-/// Meets the other ranks; from here on a failure of any rank stops every rank.
-std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
-                                                 const c10::Device& device) {
-  ProcessGroupOptions o;
-  o.rank = dist.rank;
-  o.world_size = dist.world_size;
-  o.master_addr = dist.master_addr;
-  o.master_port = dist.master_port != 0 ? dist.master_port : find_free_port();
-  o.agent_store = dist.agent_store;
-  o.store_prefix = dist.store_prefix;
-  o.timeout = std::chrono::milliseconds(std::llround(config.dist.dist_timeout * 1000.0));
-  o.device = device;
-  o.backend = config.dist.dist_backend == DistBackendChoice::kNccl   ? DistBackend::kNccl
-              : config.dist.dist_backend == DistBackendChoice::kGloo ? DistBackend::kGloo
-                                                                     : DistBackend::kAuto;
-  o.gloo_interfaces = dist.gloo_interfaces;
-  o.multi_node = dist.num_nodes > 1;
-  log_info(str_cat("joining the process group at ", o.master_addr, ":", o.master_port,
-                   dist.agent_store ? " (torchrun's store)" : "", ", waiting up to ",
-                   format_number(config.dist.dist_timeout), " s (dist_timeout) for ",
-                   dist.world_size, " ranks"));
-  auto group = std::make_shared<ProcessGroup>(o);
-  log_info(str_cat("process group ready: ", group->backend_name(), ", ", group->size(), " ranks"));
-  return group;
 }
 
 void check_precision(const Config& config, const c10::Device& device) {
@@ -203,7 +117,8 @@ int run_train_command(const TrainCommand& command) {
       throw UsageError(str_cat(output_dir, "/checkpoints/last.ckpt exists: ", output_dir,
                                " holds a run already. Continue it with --resume ", output_dir,
                                "/checkpoints/last.ckpt, or choose another --output_dir."));
-    return launch_workers(command, dist, output_dir);
+    return launch_workers(command.argv, dist,
+                          str_cat("Its log is in ", output_dir, "/logs/ (one file per rank)."));
   }
   const bool main_rank = dist.rank == 0;
   if (!main_rank)  // only rank 0 talks to the console; the others say only why they fail

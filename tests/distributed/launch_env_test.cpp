@@ -89,6 +89,15 @@ TEST(LaunchEnv, SeedsMultiNodeVariablesGiveGlobalRanks) {
   EXPECT_TRUE(resolve_dist_env(env, request(4, 2)).notes.empty());
 }
 
+TEST(LaunchEnv, OneDevicePerNodeTrainsInTheProcessItself) {
+  EnvironmentMap env{{"MASTER_ADDR", "10.0.0.1"}, {"MASTER_PORT", "12355"}, {"NODE_RANK", "1"}};
+  DistEnv d = resolve_dist_env(env, request(1, 3));
+  EXPECT_EQ(d.kind, LaunchKind::kEnv);
+  EXPECT_TRUE(d.distributed);
+  EXPECT_EQ(d.rank, 1);
+  EXPECT_EQ(d.world_size, 3);
+}
+
 TEST(LaunchEnv, WorldSizeFittingNeitherReadingIsRefusedShowingBoth) {
   EnvironmentMap env{{"MASTER_ADDR", "10.0.0.1"},
                      {"MASTER_PORT", "12355"},

@@ -1,0 +1,35 @@
+// What every command that trains (train, bench-ddp) does to take its place in a run: pick
+// its device from its local rank, start the node's workers when it is the launcher, and join
+// the process group. Derived from the config and the launch environment, in one place.
+#pragma once
+
+#include <c10/core/Device.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "imagenet/config/config.h"
+#include "imagenet/distributed/launch_env.h"
+#include "imagenet/distributed/process_group.h"
+
+namespace imagenet {
+
+/// devices, num_nodes and strategy of `config`, with where they were set.
+DistRequest dist_request(const Config& config);
+
+/// The GPU of this process (cuda:<local rank>, made current for NCCL), or the CPU. Throws
+/// UsageError when the local rank has no GPU.
+c10::Device resolve_device(const Config& config, const DistEnv& dist);
+
+/// The launcher's work: runs `argv` once per local device with the worker's environment and
+/// waits; returns the exit code (that of the first worker to fail, 0 when all succeed).
+/// `where_to_look` ends the message about a failed worker.
+int launch_workers(const std::vector<std::string>& argv, DistEnv dist,
+                   const std::string& where_to_look);
+
+/// Meets the other ranks (dist_timeout); from then on a failure of any rank stops every rank.
+std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
+                                                 const c10::Device& device);
+
+}  // namespace imagenet
