@@ -49,6 +49,7 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
 
   GenericDict progress = new_dict();
   progress.insert("batch_in_epoch", data.progress.batch_in_epoch);
+  progress.insert("world_size", data.progress.world_size);
   progress.insert("loss_sum", data.progress.loss_sum);
   progress.insert("loss_samples", data.progress.loss_samples);
   progress.insert("correct1", data.progress.correct1);
@@ -121,6 +122,8 @@ CheckpointData load_checkpoint(const std::string& path) {
 
   GenericDict progress = field(root, "progress", path).toGenericDict();
   data.progress.batch_in_epoch = field(progress, "batch_in_epoch", path).toInt();
+  auto world = progress.find("world_size");  // absent in checkpoints of single-process builds
+  data.progress.world_size = world == progress.end() ? 1 : world->value().toInt();
   data.progress.loss_sum = field(progress, "loss_sum", path).toDouble();
   data.progress.loss_samples = field(progress, "loss_samples", path).toInt();
   data.progress.correct1 = field(progress, "correct1", path).toInt();

@@ -132,6 +132,15 @@ int run_train_command(const TrainCommand& command) {
   // 4. Data, before anything is written.
   DataSplits data = open_datasets(config, {command.rescan});
   if (resuming) check_resume_compatible(checkpoint, command.resume_path, config, data);
+  if (resuming && checkpoint.progress.batch_in_epoch > 0 &&
+      checkpoint.progress.world_size != dist.world_size)
+    throw UsageError(str_cat(
+        command.resume_path, " was saved in the middle of epoch ", checkpoint.progress.epoch,
+        " by ", checkpoint.progress.world_size, " processes, and this run has ", dist.world_size,
+        ": the rest of that epoch is split by the number of processes. Resume it with ",
+        checkpoint.progress.world_size,
+        " processes (devices x num_nodes); a checkpoint from the end of an epoch resumes with "
+        "any number."));
 
   // 5. The output folder: never start a fresh run over another one's checkpoints.
   RunPaths paths = make_run_paths(resolve_output_dir(command, config));

@@ -505,6 +505,7 @@ CheckpointData Trainer::snapshot(const MetricSums* partial) const {
   data.num_classes = static_cast<int64_t>(data_.train->classes.size());
   data.classes = data_.train->classes;
   data.progress = progress_;
+  data.progress.world_size = context_.world_size;
   if (partial != nullptr) {
     data.progress.loss_sum = partial->loss_sum.item<double>();
     data.progress.loss_samples = partial->loss_samples;

@@ -22,6 +22,7 @@ CheckpointData sample() {
   d.classes = {"cat", "dog", "eel"};
   d.progress.epoch = 4;
   d.progress.batch_in_epoch = 7;
+  d.progress.world_size = 4;
   d.progress.global_step = 123;
   d.progress.loss_sum = 12.5;
   d.progress.loss_samples = 56;
@@ -52,6 +53,7 @@ TEST(Checkpoint, RoundTripKeepsEverything) {
   EXPECT_EQ(r.classes, d.classes);
   EXPECT_EQ(r.progress.epoch, 4);
   EXPECT_EQ(r.progress.batch_in_epoch, 7);
+  EXPECT_EQ(r.progress.world_size, 4);
   EXPECT_EQ(r.progress.global_step, 123);
   EXPECT_EQ(r.progress.loss_sum, 12.5);
   EXPECT_EQ(r.progress.correct5, 50);

@@ -18,7 +18,10 @@ namespace imagenet {
 struct TrainingProgress {
   int64_t epoch = 0;
   int64_t batch_in_epoch = 0;  ///< batches of `epoch` already trained (a mid-epoch checkpoint)
-  int64_t global_step = 0;     ///< optimizer steps so far
+  /// Processes that trained it: batch_in_epoch counts batches of each rank's share, so a run
+  /// resumed mid-epoch needs as many (1 for checkpoints written before this was recorded).
+  int64_t world_size = 1;
+  int64_t global_step = 0;  ///< optimizer steps so far
   /// Partial sums of the epoch in progress (mid-epoch checkpoints only).
   double loss_sum = 0.0;
   int64_t loss_samples = 0;
