@@ -3,6 +3,7 @@
 # that disagree. Then a 2-process run stopped by SIGTERM mid-epoch and resumed ends with the
 # same weights as one that ran through.
 source "$(dirname "$0")/lib.sh"
+LAUNCH_NODE=$(cd "$(dirname "$0")/../../scripts" && pwd)/launch_node.sh
 cd "$WORK"
 make_dataset data 4 16 5
 RUN=(--data_root data --set model=resnet18 --set img_size=32 --batch_size 4 --num_workers 1
@@ -10,11 +11,12 @@ RUN=(--data_root data --set model=resnet18 --set img_size=32 --batch_size 4 --nu
 SHORT=(--epochs 1 --set limit_train_batches=2 --set limit_val_batches=1)  # launching only
 
 # 1. The seeds' way: on each node MASTER_ADDR, MASTER_PORT, NODE_RANK and WORLD_SIZE, and the
-# same command with --num_nodes 2 (here both "nodes" are this machine, one device each).
+# same command with --num_nodes 2 (here both "nodes" are this machine, one device each), set by
+# scripts/launch_node.sh.
 port=$(free_port)
 for node in 0 1; do
-  MASTER_ADDR=127.0.0.1 MASTER_PORT=$port NODE_RANK=$node WORLD_SIZE=2 \
-    "$BIN" "${RUN[@]}" "${SHORT[@]}" --num_nodes 2 --output_dir nodes >node$node.txt 2>&1 &
+  "$LAUNCH_NODE" --nodes 2 --node_rank $node --master_addr 127.0.0.1 --master_port "$port" \
+    --bin "$BIN" -- "${RUN[@]}" "${SHORT[@]}" --output_dir nodes >node$node.txt 2>&1 &
   pids[node]=$!
 done
 for node in 0 1; do
@@ -73,6 +75,9 @@ kill -TERM "$launcher"
 wait_exit "$launcher" 60
 [[ $EXIT_CODE == 143 ]] || fail "SIGTERM should end the run with 143, got $EXIT_CODE"
 expect_in_file part.txt "stopped by signal 15 in epoch 1 after batch"
+# Mid-epoch, the rest of the epoch is split by the number of processes: it must not change.
+run_expect 2 resume_one.txt -- "$BIN" --resume part/checkpoints/last.ckpt --devices 1
+expect_in_file resume_one.txt "by 2 processes, and this run has 1"
 run_expect 0 resumed.txt -- "$BIN" --resume part/checkpoints/last.ckpt
 expect_in_file resumed.txt "resumed at epoch 1, batch"
 expect_in_file resumed.txt "starting 2 workers"
