@@ -31,6 +31,22 @@ int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options) {
                                    : (n + options.batch_size - 1) / options.batch_size;
 }
 
+int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler) {
+  const int64_t n = static_cast<int64_t>(index.samples.size());
+  if (index.shards.empty() || sampler.shuffle || sampler.drop_last || sampler.pad)
+    return samples_per_rank(n, sampler);
+  int64_t mine = 0;
+  for (size_t s = sampler.rank; s < index.shards.size(); s += sampler.world_size)
+    mine += index.shards[s].samples;
+  return mine;
+}
+
+int64_t batches_per_epoch(const DatasetIndex& index, const LoaderOptions& options) {
+  const int64_t n = samples_per_rank(index, options.sampler);
+  return options.sampler.drop_last ? n / options.batch_size
+                                   : (n + options.batch_size - 1) / options.batch_size;
+}
+
 BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options)
     : index_(std::move(index)), options_(std::move(options)) {
   IMAGENET_CHECK(index_ && !index_->samples.empty(), "the ", options_.name, " dataset is empty");
@@ -38,8 +54,14 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOption
   const int size = options_.transform.size;
   image_bytes_ = static_cast<size_t>(options_.batch_size) * size * size * 3;
 
-  num_batches_ = batches_per_epoch(static_cast<int64_t>(index_->samples.size()), options_);
+  num_batches_ = batches_per_epoch(*index_, options_);
   if (options_.max_batches > 0) num_batches_ = std::min(num_batches_, options_.max_batches);
+  if (num_batches_ == 0 && shards() &&
+      options_.sampler.rank >= static_cast<int>(index_->shards.size()))
+    throw UsageError(str_cat("the ", options_.name, " set has ", index_->shards.size(),
+                             " shards, fewer than the ", options_.sampler.world_size,
+                             " processes that share it: pack it again with a smaller "
+                             "--shard_size."));
   if (num_batches_ == 0)
     throw UsageError(str_cat("the ", options_.name, " set has ", index_->samples.size(),
                              " images (", options_.sampler.world_size,
@@ -123,9 +145,7 @@ void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
   if (shards()) {
     // The samples come out of the shuffle buffer in plan_.order; positions before first_batch
     // (a resumed epoch) are read and dropped, since a shard is read from its start.
-    const int64_t n = static_cast<int64_t>(index_->samples.size());
-    const int64_t world = options_.sampler.world_size;
-    const int64_t per_rank = options_.sampler.drop_last ? n / world : (n + world - 1) / world;
+    const int64_t per_rank = samples_per_rank(*index_, options_.sampler);
     plan_ = plan_shard_epoch(*index_, epoch, options_.sampler,
                              options_.sampler.shuffle ? options_.shuffle_buffer : 0, per_rank);
     order_.resize(static_cast<size_t>(per_rank));

@@ -78,12 +78,12 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
     return o;
   };
   LoaderOptions train_options = make_loader_options(true);
-  train_options.max_batches = config_.data.limit_train_batches.apply(
-      batches_per_epoch(static_cast<int64_t>(data_.train->samples.size()), train_options));
+  train_options.max_batches =
+      config_.data.limit_train_batches.apply(batches_per_epoch(*data_.train, train_options));
   train_loader_ = std::make_unique<BatchLoader>(data_.train, train_options);
   LoaderOptions val_options = make_loader_options(false);
-  val_options.max_batches = config_.data.limit_val_batches.apply(
-      batches_per_epoch(static_cast<int64_t>(data_.val->samples.size()), val_options));
+  val_options.max_batches =
+      config_.data.limit_val_batches.apply(batches_per_epoch(*data_.val, val_options));
   val_loader_ = std::make_unique<BatchLoader>(data_.val, val_options);
   transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
 

@@ -191,6 +191,64 @@ TEST(Shards, PackedDataLoadsTheSameSamplesAndAugmentationsAsItsFolders) {
   }
 }
 
+TEST(Shards, ValidationOnSeveralRanksReadsEveryImageOnce) {
+  // Without padding each rank reads its own shards (every world-th) once: together the ranks
+  // see exactly the images one process sees, so summed validation metrics are exact.
+  TempDir dir;
+  SyntheticOptions data;
+  data.out_dir = dir.file("folders");
+  data.classes = 3;
+  data.train_per_class = 2;
+  data.val_per_class = 5;
+  prepare_synthetic(data);
+  PackOptions pack;
+  pack.src = dir.file("folders");
+  pack.dst = dir.file("shards");
+  pack.shard_bytes = 16 << 10;
+  ASSERT_GE(pack_dataset(pack).shards, 4);
+  auto shards = std::make_shared<DatasetIndex>(read_shard_index(dir.file("shards/val")));
+  ASSERT_GE(shards->shards.size(), 3u);
+
+  auto as_pairs = [](const Loaded& l) {
+    std::vector<std::pair<std::vector<uint8_t>, int64_t>> out;
+    for (size_t i = 0; i < l.images.size(); ++i) out.push_back({l.images[i], l.labels[i]});
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  BatchLoader alone(shards, options_for(false));
+  const auto expected = as_pairs(load_all(alone, 0));
+  ASSERT_EQ(expected.size(), 15u);
+  for (int world : {2, 3}) {
+    Loaded together;
+    for (int rank = 0; rank < world; ++rank) {
+      LoaderOptions o = options_for(false);
+      o.sampler.rank = rank;
+      o.sampler.world_size = world;
+      o.sampler.pad = false;
+      BatchLoader loader(shards, o);
+      EXPECT_EQ(loader.num_batches(), batches_per_epoch(*shards, o));
+      Loaded mine = load_all(loader, 0);
+      EXPECT_EQ(static_cast<int64_t>(mine.labels.size()), samples_per_rank(*shards, o.sampler));
+      together.images.insert(together.images.end(), mine.images.begin(), mine.images.end());
+      together.labels.insert(together.labels.end(), mine.labels.begin(), mine.labels.end());
+    }
+    EXPECT_TRUE(as_pairs(together) == expected) << "world " << world;
+  }
+  // A rank without a shard of its own would have nothing to validate: refused, with the fix.
+  LoaderOptions too_many = options_for(false);
+  too_many.sampler.world_size = static_cast<int>(shards->shards.size()) + 1;
+  too_many.sampler.rank = too_many.sampler.world_size - 1;
+  too_many.sampler.pad = false;
+  try {
+    BatchLoader loader(shards, too_many);
+    ADD_FAILURE() << "a rank without a shard was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("pack it again with a smaller --shard_size"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Shards, ACorruptImageInAShardIsCountedAndReplaced) {
   TempDir dir;
   SyntheticOptions data;

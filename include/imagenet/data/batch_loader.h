@@ -93,6 +93,14 @@ struct LoaderEpochStats {
 /// Batches per epoch of a dataset of `dataset_size` images on this rank, before max_batches.
 int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options);
 
+/// Images this rank reads per epoch: the sampler's share of the dataset; for shards read in
+/// order without padding (validation with sampler.pad false), the images of the rank's own
+/// shards (every world-th), each once, so that the ranks together read every image once.
+int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler);
+
+/// Batches per epoch of `index` on this rank (shards included), before max_batches.
+int64_t batches_per_epoch(const DatasetIndex& index, const LoaderOptions& options);
+
 class BatchLoader {
  public:
   BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options);
