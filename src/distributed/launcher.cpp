@@ -77,6 +77,8 @@ pid_t start_worker(const LaunchOptions& options, const WorkerSpec& spec) {
     (void)ignored;
     ::_exit(127);
   }
+  // Also from this side, so that the group exists before the first signal_all.
+  ::setpgid(pid, pid);
   return pid;
 }
 
@@ -86,9 +88,10 @@ int exit_code_of(int status) {
   return 1;
 }
 
+/// Signals each running worker's process group: the worker and whatever it started.
 void signal_all(std::vector<Worker>& workers, int signal) {
   for (auto& w : workers)
-    if (w.running) ::kill(w.pid, signal);
+    if (w.running && ::kill(-w.pid, signal) != 0) ::kill(w.pid, signal);
 }
 
 }  // namespace

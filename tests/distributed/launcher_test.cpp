@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <thread>
+
 #include "imagenet/util/fs.h"
 #include "test_support.h"
 
@@ -24,6 +27,18 @@ LaunchOptions shell_workers(const std::vector<std::string>& scripts,
   return o;
 }
 
+/// True once process `pid` has ended (gone, or a zombie nobody reaped yet); false if it still
+/// runs after `seconds`. Not a timing check: the process is killed, this only waits for it.
+bool ends_within_seconds(pid_t pid, int seconds) {
+  for (int i = 0; i < seconds * 20; ++i) {
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string pid_field, name, state;
+    if (!(stat >> pid_field >> name >> state) || state == "Z") return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
 TEST(Launcher, EveryWorkerRunsWithItsOwnEnvironment) {
   testing::TempDir dir;
   LaunchResult r = run_workers(
@@ -36,13 +51,19 @@ TEST(Launcher, EveryWorkerRunsWithItsOwnEnvironment) {
 
 TEST(Launcher, AFailedWorkerStopsTheOthersAndIsNamed) {
   testing::TempDir dir;
-  // Rank 0 would run for a minute; rank 1 fails at once.
-  LaunchResult r = run_workers(shell_workers({"sleep 60 && touch finished", "exit 3"}, dir.path()));
+  // Rank 0 would run for a minute, in a child process of its own; rank 1 fails once that
+  // child has started.
+  LaunchResult r = run_workers(shell_workers({"sleep 60 & echo $! > child; wait; touch finished",
+                                              "while [ ! -s child ]; do sleep 0.05; done; exit 3"},
+                                             dir.path()));
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_EQ(r.failed_rank, 1);
   EXPECT_NE(r.message.find("rank 1 (pid "), std::string::npos) << r.message;
   EXPECT_NE(r.message.find("exited with code 3"), std::string::npos) << r.message;
   EXPECT_FALSE(path_exists(dir.file("finished")));  // rank 0 was stopped, not waited for
+  // Its child was stopped with it (the worker's process group got the signal).
+  const pid_t child = static_cast<pid_t>(std::stol(read_file(dir.file("child"))));
+  EXPECT_TRUE(ends_within_seconds(child, 10)) << "worker's child " << child << " still runs";
 }
 
 TEST(Launcher, AKilledWorkerIsReportedWithItsSignal) {
