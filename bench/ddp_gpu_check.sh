@@ -3,7 +3,7 @@
 # torch wheel, runs the distributed unit tests (SyncBatchNorm's CUDA kernels included), trains
 # one process on NCCL (world size 1 exercises the NCCL path) with SyncBatchNorm's kernels, and
 # measures the all-reduce overlap on the CPU with Gloo. Writes its reports under $OUT.
-#   OUT=/tmp/out bench/ddp_gpu_check.sh
+#   OUT=/tmp/out bench/ddp_gpu_check.sh      (OVERLAP_THREADS="4 8": threads per process)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-out}
@@ -44,7 +44,7 @@ echo "exit $?"
 grep -E "process group|Epoch [0-9]+: train|error" "$out/nccl_fp16.txt"
 
 step overlap of the gradient all-reduce with backward, CPU, Gloo, 2 processes
-for threads in 4 8; do
+for threads in ${OVERLAP_THREADS:-4 8}; do
   THREADS=$threads STEPS=8 ROUNDS=3 PYTHON=$python timeout 200 \
     bench/ddp_overlap.sh build-cuda/imagenet_train >"$out/overlap_t$threads.txt" 2>&1
   tail -7 "$out/overlap_t$threads.txt"
