@@ -1,19 +1,18 @@
 // Implements `imagenet_train bench-ddp` (train/bench_command.h): TrainStep::run on a fixed
 // synthetic batch per rank, timed in modes that differ only in the gradient all-reduce; the
 // modes take turns round after round, so drifting machine load affects them alike.
-#include <ATen/Parallel.h>
 #include <torch/cuda.h>
 
 #include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
-#include <thread>
 
 #include "imagenet/distributed/gradient_reducer.h"
 #include "imagenet/distributed/sync_batch_norm.h"
 #include "imagenet/train/bench_command.h"
 #include "imagenet/train/dist_setup.h"
+#include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/train_step.h"
 #include "imagenet/util/error.h"
@@ -48,10 +47,7 @@ int run_bench_ddp_command(const BenchDdpCommand& command) {
         "start it under torchrun.");
   if (dist.rank != 0) log_init({false, false, str_cat("[rank ", dist.rank, "] "), true});
   const c10::Device device = resolve_device(config, dist);
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = config.train.cpu_threads > 0 ? config.train.cpu_threads
-                                                   : std::max(1, cores / dist.local_world_size);
-  if (!device.is_cuda()) at::set_num_threads(threads);
+  const int threads = configure_cpu_threads(config, dist.local_world_size);
   std::shared_ptr<ProcessGroup> group = join_process_group(config, dist, device);
 
   TrainStep step(config, device, command.num_classes);

@@ -4,28 +4,17 @@
 #include <cmath>
 
 #include "imagenet/distributed/launcher.h"
+#include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 
 namespace imagenet {
-namespace {
-
-bool use_cuda(const Config& config) {
-  const bool cuda = compat::cuda_available();
-  if (config.train.accelerator == Accelerator::kCuda && !cuda)
-    throw UsageError(str_cat(config.origin_of("accelerator"),
-                             ": accelerator: cuda, but no CUDA GPU is visible (this build: ",
-                             compat::build_description(), "). Use accelerator: cpu or auto."));
-  return cuda && config.train.accelerator != Accelerator::kCpu;
-}
-
-}  // namespace
 
 DistRequest dist_request(const Config& config) {
   DistRequest r;
   r.devices = config.dist.devices;
-  r.auto_devices = use_cuda(config) ? std::max(1, compat::cuda_device_count()) : 1;
+  r.auto_devices = resolve_device(config).is_cuda() ? std::max(1, compat::cuda_device_count()) : 1;
   r.num_nodes = config.dist.num_nodes;
   r.devices_origin = config.origin_of("devices");
   r.num_nodes_origin = config.origin_of("num_nodes");
@@ -34,7 +23,7 @@ DistRequest dist_request(const Config& config) {
 }
 
 c10::Device resolve_device(const Config& config, const DistEnv& dist) {
-  if (!use_cuda(config)) return c10::Device(c10::kCPU);
+  if (!resolve_device(config).is_cuda()) return c10::Device(c10::kCPU);
   const int visible = compat::cuda_device_count();
   if (dist.local_rank >= visible)
     throw UsageError(str_cat("local rank ", dist.local_rank, " needs GPU ", dist.local_rank,

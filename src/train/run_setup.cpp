@@ -57,10 +57,11 @@ void check_precision(const Config& config, const c10::Device& device) {
                              "loss scaler); on the CPU use 32 or bf16-mixed."));
 }
 
-int configure_cpu_threads(const Config& config) {
+int configure_cpu_threads(const Config& config, int processes_on_node) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const int threads = config.train.cpu_threads > 0
                           ? config.train.cpu_threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+                          : std::max(1, cores / std::max(1, processes_on_node));
   at::set_num_threads(threads);
   return threads;
 }

@@ -3,18 +3,15 @@
 // the log file and config.yaml are created and the Trainer runs.
 #include "imagenet/train/train_command.h"
 
-#include <ATen/Parallel.h>
 #include <torch/version.h>
 
-#include <csignal>
-#include <ctime>
 #include <filesystem>
-#include <thread>
 
 #include "imagenet/checkpoint/checkpoint.h"
 #include "imagenet/data/dataset.h"
 #include "imagenet/distributed/launch_env.h"
 #include "imagenet/train/dist_setup.h"
+#include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -23,29 +20,6 @@
 
 namespace imagenet {
 namespace {
-
-std::atomic<int> g_stop_signal{0};
-
-extern "C" void on_train_stop_signal(int signal) {
-  g_stop_signal.store(signal);
-  std::signal(signal, SIG_DFL);  // a second Ctrl-C ends the process at once
-}
-
-std::string timestamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buffer[32];
-  std::strftime(buffer, sizeof(buffer), "%Y%m%d-%H%M%S", &tm);
-  return buffer;
-}
-
-void check_precision(const Config& config, const c10::Device& device) {
-  if (config.train.precision == Precision::kFloat16Mixed && !device.is_cuda())
-    throw UsageError(str_cat(config.origin_of("precision"),
-                             ": precision 16-mixed needs a CUDA GPU (float16 autocast and its "
-                             "loss scaler); on the CPU use 32 or bf16-mixed."));
-}
 
 /// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
 std::string resolve_output_dir(const TrainCommand& command, const Config& config) {
@@ -150,16 +124,11 @@ int run_train_command(const TrainCommand& command) {
                              paths.checkpoints_dir, "/last.ckpt, or choose another --output_dir."));
 
   // 6. Logs (every rank its own file) and the resolved config (rank 0 writes it).
-  const std::string stamp = timestamp();
+  const std::string stamp = file_timestamp();
   ensure_directory(paths.output_dir + "/logs");
   log_open_file(paths.output_dir + "/logs/train_" + stamp +
                 (main_rank ? std::string() : str_cat("_rank", dist.rank)) + ".log");
-  // The node's cores are shared by its processes.
-  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const int threads = config.train.cpu_threads > 0
-                          ? config.train.cpu_threads
-                          : std::max(1, cores / std::max(1, dist.local_world_size));
-  at::set_num_threads(threads);
+  const int threads = configure_cpu_threads(config, dist.local_world_size);
   log_info(str_cat("imagenet_train ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));
   log_info("process: " + dist.describe());
@@ -189,18 +158,16 @@ int run_train_command(const TrainCommand& command) {
   // 8. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops; with
   // several ranks they first agree on the step to stop after.
   Trainer trainer(config, RunContext{device, dist.rank, dist.world_size, group}, data, paths,
-                  [] { return g_stop_signal.load(); });
+                  stop_signal_received);
   log_info("plan: " + trainer.plan().describe());
   if (resuming) {
     trainer.restore(checkpoint, command.resume_path);
     log_info(str_cat("resumed at epoch ", trainer.progress().epoch, ", batch ",
                      trainer.progress().batch_in_epoch, ", step ", trainer.progress().global_step));
   }
-  std::signal(SIGINT, on_train_stop_signal);
-  std::signal(SIGTERM, on_train_stop_signal);
+  install_stop_signal_handlers();
   int code = trainer.fit();
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
+  restore_default_signal_handlers();
   log_flush();
   return code;
 }

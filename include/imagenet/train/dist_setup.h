@@ -18,8 +18,8 @@ namespace imagenet {
 /// devices, num_nodes and strategy of `config`, with where they were set.
 DistRequest dist_request(const Config& config);
 
-/// The GPU of this process (cuda:<local rank>, made current for NCCL), or the CPU. Throws
-/// UsageError when the local rank has no GPU.
+/// resolve_device (run_setup.h) for one rank of a run: its GPU is cuda:<local rank>, made
+/// current for NCCL. Throws UsageError when the local rank has no GPU.
 c10::Device resolve_device(const Config& config, const DistEnv& dist);
 
 /// The launcher's work: runs `argv` once per local device with the worker's environment and

@@ -18,8 +18,9 @@ c10::Device resolve_device(const Config& config);
 /// UsageError for a precision the device cannot run (16-mixed needs CUDA).
 void check_precision(const Config& config, const c10::Device& device);
 
-/// Sets LibTorch's intra-op threads from cpu_threads (0: one per core); returns the number.
-int configure_cpu_threads(const Config& config);
+/// Sets LibTorch's intra-op threads from cpu_threads (0: the cores shared equally by the
+/// `processes_on_node` processes of a data-parallel run on this machine); returns the number.
+int configure_cpu_threads(const Config& config, int processes_on_node = 1);
 
 /// Catches SIGINT and SIGTERM (Ctrl-C, a scheduler's preemption) from now on, so the loop can
 /// stop cleanly when stop_signal_received() says so; a second signal ends the process at once.
