@@ -50,13 +50,15 @@ int launch_workers(const std::vector<std::string>& argv, DistEnv dist,
     options.workers.push_back({dist.rank + i, worker_environment(dist, i)});
   LaunchResult result = run_workers(options);
   if (result.failed_rank >= 0) {
-    const bool killed = result.exit_code > 128;
-    log_error(str_cat("training failed: ", result.message, ". ",
-                      killed ? std::string("A killed process writes no error; the kernel log "
-                                           "(dmesg) shows whether it ran out of memory. ")
-                             : str_cat("Its error is above (prefixed [rank ", result.failed_rank,
-                                       "] unless it is rank 0). "),
-                      where_to_look));
+    // Rank 0 prints to the console unprefixed; the others' errors carry "[rank r]".
+    std::string its_error = "Its error is above. ";
+    if (result.exit_code > 128)
+      its_error =
+          "A killed process writes no error; the kernel log (dmesg) shows whether it ran out "
+          "of memory. ";
+    else if (result.failed_rank != 0)
+      its_error = str_cat("Its error is above, prefixed [rank ", result.failed_rank, "]. ");
+    log_error(str_cat("training failed: ", result.message, ". ", its_error, where_to_look));
   } else if (result.exit_code != 0) {
     log_warn(result.message);
   }
