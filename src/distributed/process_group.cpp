@@ -5,8 +5,14 @@
 
 #include <torch/version.h>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
-#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+// Debian's LibTorch ships Gloo's headers; pip wheels (the CUDA builds) do not, though Gloo is
+// compiled in. Without them the Gloo backend is left out and NCCL is the only one.
+#if __has_include(<gloo/algorithm.h>)
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#define IMAGENET_HAVE_GLOO 1
+#endif
 
 #if defined(IMAGENET_WITH_CUDA) && defined(USE_C10D_NCCL)
 #include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
@@ -150,6 +156,14 @@ void PendingWork::wait() {
   }
 }
 
+bool gloo_available() {
+#ifdef IMAGENET_HAVE_GLOO
+  return true;
+#else
+  return false;
+#endif
+}
+
 ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.options = options;
@@ -163,6 +177,15 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make
         "dist_backend ", options.backend == DistBackend::kNccl ? "nccl" : "auto",
         " on CUDA needs a LibTorch built with NCCL (USE_C10D_NCCL); this build has none. Set "
         "dist_backend: gloo, or build against a CUDA LibTorch (scripts/build_cuda.sh)."));
+#endif
+
+#ifndef IMAGENET_HAVE_GLOO
+  if (!use_nccl)
+    throw UsageError(
+        "the gloo backend (CPU training, or dist_backend: gloo) needs Gloo's C++ headers, which "
+        "this LibTorch does not ship (pip wheels leave them out). On GPUs use dist_backend: nccl "
+        "(the default on CUDA); for CPU runs build against Debian's LibTorch or a LibTorch "
+        "archive.");
 #endif
 
   // 1. Rendezvous: rank 0 hosts the store (unless torchrun's agent does); the others connect,
@@ -211,6 +234,7 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make
       m.backend = m.nccl;
 #endif
     } else {
+#ifdef IMAGENET_HAVE_GLOO
       auto gloo_options = c10d::ProcessGroupGloo::Options::create(options.timeout);
       if (!options.gloo_interfaces.empty()) {
         for (const auto& name : str_split(options.gloo_interfaces, ','))
@@ -224,6 +248,7 @@ ProcessGroup::ProcessGroup(const ProcessGroupOptions& options) : impl_(std::make
       }
       m.backend = c10::make_intrusive<c10d::ProcessGroupGloo>(m.store, options.rank,
                                                               options.world_size, gloo_options);
+#endif
     }
   } catch (const std::exception& e) {
     throw RuntimeError(str_cat(

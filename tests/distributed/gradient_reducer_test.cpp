@@ -97,6 +97,7 @@ void expect_close(const std::vector<at::Tensor>& a, const std::vector<at::Tensor
 class GradientReducerTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(GradientReducerTest, TwoHalfBatchesWithSyncBatchNormEqualTheWholeBatch) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   const bool views = GetParam();
   // Everything random is drawn up front: the global generator is shared by the rank threads.
   std::vector<Data> data;

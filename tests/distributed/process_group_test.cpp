@@ -29,6 +29,7 @@ std::string error_of(const std::function<void()>& f) {
 }
 
 TEST(ProcessGroup, Collectives) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   run_ranks(3, [](int rank, ProcessGroup& group) {
     EXPECT_EQ(group.rank(), rank);
     EXPECT_EQ(group.size(), 3);
@@ -57,6 +58,7 @@ TEST(ProcessGroup, Collectives) {
 }
 
 TEST(ProcessGroup, RanksAgreeOnTheStepToStopAfter) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   std::vector<std::vector<int>> seen(2);
   run_ranks(2, [&](int rank, ProcessGroup& group) {
     for (int64_t steps = 1; steps <= 8; ++steps) {
@@ -72,6 +74,7 @@ TEST(ProcessGroup, RanksAgreeOnTheStepToStopAfter) {
 }
 
 TEST(ProcessGroup, ARankThatNeverArrivesEndsTheRendezvous) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   ProcessGroupOptions o = loopback_options(0, 2, find_free_port(), std::chrono::seconds(1));
   std::string message = error_of([&] { ProcessGroup group(o); });
   EXPECT_NE(message.find("rendezvous failed on rank 0 of 2: only 1 of 2 ranks arrived"),
@@ -81,6 +84,7 @@ TEST(ProcessGroup, ARankThatNeverArrivesEndsTheRendezvous) {
 }
 
 TEST(ProcessGroup, AStoreNobodyHostsIsReportedWithItsAddress) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   const int port = find_free_port();
   ProcessGroupOptions o = loopback_options(1, 2, port, std::chrono::seconds(1));
   std::string message = error_of([&] { ProcessGroup group(o); });
@@ -91,6 +95,7 @@ TEST(ProcessGroup, AStoreNobodyHostsIsReportedWithItsAddress) {
 }
 
 TEST(ProcessGroup, RanksMayStartInAnyOrder) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   // Rank 1 starts first and retries until rank 0 hosts the store.
   const int port = find_free_port();
   std::thread late([&] {
@@ -104,6 +109,7 @@ TEST(ProcessGroup, RanksMayStartInAnyOrder) {
 }
 
 TEST(ProcessGroup, ARankThatLeavesFailsTheOthersCollectives) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   std::string message;
   run_ranks(2, [&](int rank, ProcessGroup& group) {
     group.barrier();
@@ -117,6 +123,7 @@ TEST(ProcessGroup, ARankThatLeavesFailsTheOthersCollectives) {
 }
 
 TEST(ProcessGroup, ARankThatStopsAnsweringTimesOut) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   std::string message;
   std::atomic<bool> rank0_done{false};
   run_ranks(

@@ -2,6 +2,8 @@
 // process, connected over loopback like separate processes would be.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <exception>
 #include <functional>
 #include <memory>
@@ -10,6 +12,11 @@
 
 #include "imagenet/distributed/launcher.h"
 #include "imagenet/distributed/process_group.h"
+
+/// Tests that need Gloo (collectives on the CPU) skip where LibTorch has no Gloo headers (pip
+/// wheels, whose builds use NCCL).
+#define IMAGENET_SKIP_WITHOUT_GLOO() \
+  if (!::imagenet::gloo_available()) GTEST_SKIP() << "this LibTorch ships no Gloo headers"
 
 namespace imagenet::testing {
 

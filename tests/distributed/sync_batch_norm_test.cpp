@@ -94,15 +94,18 @@ void expect_uneven_halves_equal_whole_batch(c10::Device device) {
 }
 
 TEST(SyncBatchNorm, UnevenHalvesEqualBatchNormOverTheWholeBatch) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   expect_uneven_halves_equal_whole_batch(c10::Device(c10::kCPU));
 }
 
 TEST(SyncBatchNorm, UnevenHalvesOnCudaUseTheKernelsAndAgree) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA GPU (the CPU runs the composite)";
+  IMAGENET_SKIP_WITHOUT_GLOO();  // two ranks share the one GPU: Gloo, not NCCL
   expect_uneven_halves_equal_whole_batch(c10::Device(c10::kCUDA, 0));
 }
 
 TEST(SyncBatchNorm, EvalModeUsesTheRunningStatistics) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   const Case c = make_case();
   std::vector<torch::nn::BatchNorm2d> layers{make_layer(c), make_layer(c)};
   run_ranks(2, [&](int rank, ProcessGroup& group) {
@@ -121,6 +124,7 @@ TEST(SyncBatchNorm, EvalModeUsesTheRunningStatistics) {
 }
 
 TEST(SyncBatchNorm, Bfloat16InputKeepsItsTypeAndFloatStatistics) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   const Case c = make_case();
   torch::nn::BatchNorm2d reference = make_layer(c);
   at::Tensor expected = reference->forward(c.x);
@@ -137,6 +141,7 @@ TEST(SyncBatchNorm, Bfloat16InputKeepsItsTypeAndFloatStatistics) {
 }
 
 TEST(SyncBatchNorm, RunningStatisticsAreAveragedOverRanks) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
   std::vector<torch::nn::BatchNorm2d> layers{torch::nn::BatchNorm2d(3), torch::nn::BatchNorm2d(3)};
   {
     torch::NoGradGuard no_grad;

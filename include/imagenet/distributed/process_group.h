@@ -35,6 +35,9 @@ struct ProcessGroupOptions {
 };
 
 /// A collective in flight; wait() before reading or writing its tensors.
+/// False when this LibTorch ships no Gloo headers (pip wheels): then only NCCL can be used.
+bool gloo_available();
+
 class PendingWork {
  public:
   PendingWork() = default;
