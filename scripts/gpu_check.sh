@@ -3,7 +3,8 @@
 # the CUDA build, the whole test suite on it (the CUDA-only tests run instead of skipping),
 # training in bf16 and fp16 with channels_last, the step as a CUDA graph, NCCL with one
 # process, the LR finder, and a checkpoint that moves from the GPU to the CPU and back.
-#   scripts/gpu_check.sh            (OUT: where logs and the table go, default gpu-check)
+#   scripts/gpu_check.sh            (OUT: where logs and the table go, default gpu-check;
+#                                    CTEST_REGEX: run only the tests it matches)
 # Needs a CUDA torch wheel (or LIBTORCH=...) and the other libraries (see docs/GPU.md).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -35,10 +36,12 @@ train() {  # train RUN_DIR FLAGS...
 }
 
 check "CUDA build (scripts/build_cuda.sh)" build.log scripts/build_cuda.sh
+[[ -x $bin ]] || { echo "no $bin: the build failed (see $out/build.log)" >&2; }
 check "ctest on the CUDA build" ctest.log \
-  bash -c "cd build-cuda && IMAGENET_PYTHON=\${IMAGENET_PYTHON:-python3} ctest -j8 --output-on-failure"
+  bash -c "cd build-cuda && IMAGENET_PYTHON=\${IMAGENET_PYTHON:-python3} ctest -j8 --output-on-failure -R '${CTEST_REGEX:-.}'"
 skipped=$(grep -cE "Cuda.*Skipped" "$out/ctest.log")
-rows+=("| CUDA-only tests ran (not skipped) | $([[ $skipped -eq 0 ]] && echo PASS || echo "FAIL ($skipped skipped)") | | ctest.log |")
+ran=$(grep -cE "Cuda.*Passed" "$out/ctest.log")
+rows+=("| CUDA-only tests ran (not skipped) | $([[ $skipped -eq 0 && $ran -gt 0 ]] && echo "PASS ($ran)" || echo "FAIL ($ran ran, $skipped skipped)") | | ctest.log |")
 
 "$bin" prepare synthetic --out "$out/data" --classes 10 --train_per_class 128 \
   --val_per_class 16 >/dev/null 2>&1
