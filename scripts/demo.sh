@@ -16,7 +16,7 @@ start=$(date +%s)
 end=$(date +%s)
 echo
 echo "demo finished in $((end - start)) s; everything it wrote is in $run/:"
-echo "  metrics.csv  logs/  checkpoints/  config.yaml"
+echo "  metrics.csv  curves.png (the curves as a picture)  logs/  checkpoints/  config.yaml"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
          $col["val/acc1"] != "" { printf "  epoch %s: val/acc1 %.2f%%  val/loss %.4f  train/loss %.4f  %.0f img/s\n",
            $col["epoch"], 100 * $col["val/acc1"], $col["val/loss"], $col["train/loss"],
