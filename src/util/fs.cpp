@@ -52,7 +52,11 @@ std::string temporary_path_for(const std::string& path) {
   return str_cat(path, ".tmp.", ::getpid());
 }
 
-void write_file_replace(const std::string& path, std::string_view content) {
+namespace {
+
+/// Writes `content` to a temporary file next to `path` and returns its name; on failure the
+/// temporary file is gone.
+std::string write_temporary(const std::string& path, std::string_view content) {
   const std::string tmp = temporary_path_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
@@ -63,7 +67,19 @@ void write_file_replace(const std::string& path, std::string_view content) {
     ::unlink(tmp.c_str());
     throw;
   }
-  if (::close(fd) != 0 || ::rename(tmp.c_str(), path.c_str()) != 0) {
+  if (::close(fd) != 0) {
+    std::string error = errno_text();
+    ::unlink(tmp.c_str());
+    throw RuntimeError(str_cat("cannot write ", tmp, ": ", error));
+  }
+  return tmp;
+}
+
+}  // namespace
+
+void write_file_replace(const std::string& path, std::string_view content) {
+  const std::string tmp = write_temporary(path, content);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string error = errno_text();
     ::unlink(tmp.c_str());
     throw RuntimeError(str_cat("cannot write ", path, ": ", error));
@@ -81,18 +97,7 @@ void commit_file_atomic(const std::string& temporary_path, const std::string& fi
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {
-  std::string tmp = temporary_path_for(path);
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
-  try {
-    write_all(fd, content, tmp);
-  } catch (...) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    throw;
-  }
-  ::close(fd);
-  commit_file_atomic(tmp, path);
+  commit_file_atomic(write_temporary(path, content), path);
 }
 
 void append_file_durable(const std::string& path, std::string_view content) {
