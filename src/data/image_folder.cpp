@@ -6,6 +6,7 @@
 #include <set>
 
 #include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
 #include "imagenet/util/parallel.h"
 #include "imagenet/util/rng.h"
 #include "imagenet/util/strings.h"
@@ -52,6 +53,13 @@ std::vector<std::string> select_classes(const std::vector<std::string>& all, int
   shuffled.resize(count);
   std::sort(shuffled.begin(), shuffled.end());
   return shuffled;
+}
+
+std::vector<std::string> select_source_classes(const std::string& root, int count, int64_t seed) {
+  for (const char* split : {"train", "val"})
+    IMAGENET_USAGE_CHECK(is_directory(root + "/" + split), root, " has no ", split,
+                         "/ folder: --src must hold train/ and val/ with one folder per class.");
+  return select_classes(list_class_folders(root + "/train"), count, seed);
 }
 
 std::vector<std::string> list_class_images(const std::string& class_dir) {

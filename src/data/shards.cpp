@@ -153,12 +153,9 @@ PackReport pack_dataset(const PackOptions& options,
   IMAGENET_USAGE_CHECK(!options.src.empty() && !options.dst.empty(),
                        "pack needs --src DIR and --dst DIR");
   IMAGENET_USAGE_CHECK(options.shard_bytes >= (16u << 10), "--shard_size must be at least 16KB");
-  for (const char* split : {"train", "val"})
-    IMAGENET_USAGE_CHECK(is_directory(options.src + "/" + split), options.src, " has no ", split,
-                         "/ folder: --src must hold train/ and val/ with one folder per class.");
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<std::string> classes = select_classes(
-      list_class_folders(options.src + "/train"), options.num_classes, options.subset_seed);
+  const std::vector<std::string> classes =
+      select_source_classes(options.src, options.num_classes, options.subset_seed);
   const int threads = std::max(1, options.threads);
   PackReport report;
   report.classes = static_cast<int>(classes.size());

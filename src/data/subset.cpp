@@ -41,12 +41,9 @@ SubsetReport copy_subset(const SubsetOptions& options,
                        "subset needs --src DIR and --dst DIR");
   IMAGENET_USAGE_CHECK(fs::absolute(options.src) != fs::absolute(options.dst),
                        "--src and --dst are the same folder");
-  for (const char* split : {"train", "val"})
-    IMAGENET_USAGE_CHECK(is_directory(options.src + "/" + split), options.src, " has no ", split,
-                         "/ folder: --src must hold train/ and val/ with one folder per class.");
   const auto start = std::chrono::steady_clock::now();
-  const std::vector<std::string> classes = select_classes(
-      list_class_folders(options.src + "/train"), options.num_classes, options.subset_seed);
+  const std::vector<std::string> classes =
+      select_source_classes(options.src, options.num_classes, options.subset_seed);
   const int threads = std::max(1, options.threads);
 
   // The files, listed in parallel (a network file system answers each listing slowly).

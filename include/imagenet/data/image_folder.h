@@ -41,6 +41,11 @@ std::vector<std::string> list_class_folders(const std::string& split_dir);
 std::vector<std::string> select_classes(const std::vector<std::string>& all, int count,
                                         int64_t seed);
 
+/// The classes of a dataset folder that commands copy or convert (subset, pack): checks that
+/// `root` holds train/ and val/ (UsageError otherwise) and selects from train/'s classes as
+/// select_classes does.
+std::vector<std::string> select_source_classes(const std::string& root, int count, int64_t seed);
+
 /// The image file names in one class folder, sorted. Throws UsageError naming the folder when
 /// it is missing or has no images.
 std::vector<std::string> list_class_images(const std::string& class_dir);
