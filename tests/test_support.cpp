@@ -1,6 +1,8 @@
 // Implements the test helpers of test_support.h.
 #include "test_support.h"
 
+#include "imagenet/data/image_folder.h"
+#include "imagenet/data/prepare.h"
 #include "imagenet/util/fs.h"
 
 #include <sys/wait.h>
@@ -57,6 +59,22 @@ std::string binary_path() {
 
 std::string source_path(const std::string& relative) {
   return std::string(IMAGENET_SOURCE_DIR) + "/" + relative;
+}
+
+DataSplits synthetic_splits(const std::string& dir, int val_per_class) {
+  SyntheticOptions o;
+  o.out_dir = dir;
+  o.classes = 4;
+  o.train_per_class = 12;
+  o.val_per_class = val_per_class;
+  o.min_side = 40;
+  o.max_side = 80;
+  prepare_synthetic(o);
+  const auto classes = list_class_folders(dir + "/train");
+  DataSplits data;
+  data.train = std::make_shared<DatasetIndex>(scan_image_folder(dir + "/train", classes));
+  data.val = std::make_shared<DatasetIndex>(scan_image_folder(dir + "/val", classes));
+  return data;
 }
 
 }  // namespace imagenet::testing

@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "imagenet/data/dataset.h"
+
 namespace imagenet::testing {
 
 /// A fresh folder under the system temp dir, removed with everything in it on destruction.
@@ -34,6 +36,10 @@ CommandResult run_command(const std::string& command);
 
 /// The imagenet_train binary built with the tests.
 std::string binary_path();
+
+/// A small generated ImageFolder in `dir` (4 classes of 12 training pictures of 40-80 pixels,
+/// `val_per_class` validation ones), indexed as training indexes it.
+DataSplits synthetic_splits(const std::string& dir, int val_per_class);
 
 /// Path of a file in the source tree, e.g. source_path("configs/demo.yaml").
 std::string source_path(const std::string& relative);

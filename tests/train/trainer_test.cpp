@@ -8,7 +8,6 @@
 
 #include <filesystem>
 
-#include "imagenet/data/prepare.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/strings.h"
 #include "test_support.h"
@@ -20,17 +19,7 @@ class TrainerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir;
-    SyntheticOptions o;
-    o.out_dir = dir_->file("data");
-    o.classes = 4;
-    o.train_per_class = 12;
-    o.val_per_class = 4;
-    o.min_side = 40;
-    o.max_side = 80;
-    prepare_synthetic(o);
-    auto classes = list_class_folders(o.out_dir + "/train");
-    data_.train = std::make_shared<DatasetIndex>(scan_image_folder(o.out_dir + "/train", classes));
-    data_.val = std::make_shared<DatasetIndex>(scan_image_folder(o.out_dir + "/val", classes));
+    data_ = testing::synthetic_splits(dir_->file("data"), /*val_per_class=*/4);
   }
   static void TearDownTestSuite() {
     delete dir_;
