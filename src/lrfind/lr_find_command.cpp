@@ -99,8 +99,16 @@ int run_lr_find_command(const LrFindCommand& command) {
   if (device.is_cuda())
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
+  // The sweep runs in this one process. The suggestion is still right for a data-parallel run:
+  // the config's lr is per 256 images and scales with the total batch.
+  if (config.dist.devices * config.dist.num_nodes > 1)
+    log_warn(str_cat("lrfind runs in one process on ", compat::describe_device(device),
+                     " (devices ", config.dist.devices, ", num_nodes ", config.dist.num_nodes,
+                     " are not used); the suggested lr per 256 images applies to the full run "
+                     "through lr_scaling"));
+
   // 3. The sweep, on the model, data pipeline and step that training uses.
-  Trainer trainer(config, RunContext{device, 0, 1}, data, paths);
+  Trainer trainer(config, RunContext{device, 0, 1, nullptr}, data, paths);
   const TrainingPlan& plan = trainer.plan();
   const LrSweepOptions& o = command.sweep;
   log_info(str_cat("LR finder: ", o.num_training, " steps at lr ", format_number(o.min_lr), " to ",
