@@ -123,7 +123,7 @@ LaunchResult run_workers(const LaunchOptions& options) {
   LaunchResult result;
   int forwarded = 0;  // signals passed on to the workers
   bool stopping = false;
-  std::chrono::steady_clock::time_point kill_at{};
+  std::chrono::steady_clock::time_point settle_until{}, kill_at{};
   try {
     for (const auto& spec : options.workers) {
       Worker w;
@@ -161,22 +161,24 @@ LaunchResult run_workers(const LaunchOptions& options) {
       if (failed && result.exit_code == 0) {
         result.exit_code = exit_code_of(w.status);
         if (forwarded == 0) {
-          // A worker failed on its own: stop the others, which cannot go on without it.
+          // A worker failed on its own; the others cannot go on without it. Those about to
+          // end anyway get `settle` to do so, then the rest are stopped.
           result.failed_rank = w.rank;
           result.message =
               str_cat("rank ", w.rank, " (pid ", w.pid, ") ", describe_exit_status(w.status));
-          if (running > 0)
-            log_error(str_cat(result.message, "; stopping the other ", running, " worker",
-                              running > 1 ? "s" : "", "."));
+          settle_until = std::chrono::steady_clock::now() + options.settle;
         } else {
           result.message = str_cat("the workers were stopped by signal ", g_last_signal.load());
         }
-        if (forwarded == 0 && !stopping && running > 0) {
-          stopping = true;
-          signal_all(workers, SIGTERM);
-          kill_at = std::chrono::steady_clock::now() + options.grace;
-        }
       }
+    }
+    if (result.failed_rank >= 0 && forwarded == 0 && !stopping && running > 0 &&
+        std::chrono::steady_clock::now() >= settle_until) {
+      log_error(str_cat(result.message, "; stopping the other ", running, " worker",
+                        running > 1 ? "s" : "", "."));
+      stopping = true;
+      signal_all(workers, SIGTERM);
+      kill_at = std::chrono::steady_clock::now() + options.grace;
     }
     if (stopping && running > 0 && std::chrono::steady_clock::now() >= kill_at) {
       log_warn(str_cat(running, " worker(s) still running ",

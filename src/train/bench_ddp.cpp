@@ -40,7 +40,8 @@ int run_bench_ddp_command(const BenchDdpCommand& command) {
   log_init({});
   Config config = load_config(command.sources);
   const DistEnv dist = resolve_dist_env(current_environment(), dist_request(config));
-  if (dist.kind == LaunchKind::kLauncher) return launch_workers(command.argv, dist, "");
+  if (dist.kind == LaunchKind::kLauncher)
+    return launch_workers(command.argv, dist, "bench-ddp", "");
   if (!dist.distributed)
     throw UsageError(
         "bench-ddp times data-parallel steps: give --devices 2 (or more), or "

@@ -34,7 +34,7 @@ c10::Device resolve_device(const Config& config, const DistEnv& dist) {
   return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(dist.local_rank));
 }
 
-int launch_workers(const std::vector<std::string>& argv, DistEnv dist,
+int launch_workers(const std::vector<std::string>& argv, DistEnv dist, const std::string& what,
                    const std::string& where_to_look) {
   IMAGENET_CHECK(!argv.empty(), "the command line is needed to start workers");
   if (dist.master_port == 0) dist.master_port = find_free_port();
@@ -58,7 +58,7 @@ int launch_workers(const std::vector<std::string>& argv, DistEnv dist,
           "of memory. ";
     else if (result.failed_rank != 0)
       its_error = str_cat("Its error is above, prefixed [rank ", result.failed_rank, "]. ");
-    log_error(str_cat("training failed: ", result.message, ". ", its_error, where_to_look));
+    log_error(str_cat(what, " failed: ", result.message, ". ", its_error, where_to_look));
   } else if (result.exit_code != 0) {
     log_warn(result.message);
   }

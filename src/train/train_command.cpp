@@ -91,7 +91,7 @@ int run_train_command(const TrainCommand& command) {
       throw UsageError(str_cat(output_dir, "/checkpoints/last.ckpt exists: ", output_dir,
                                " holds a run already. Continue it with --resume ", output_dir,
                                "/checkpoints/last.ckpt, or choose another --output_dir."));
-    return launch_workers(command.argv, dist,
+    return launch_workers(command.argv, dist, "training",
                           str_cat("Its log is in ", output_dir, "/logs/ (one file per rank)."));
   }
   const bool main_rank = dist.rank == 0;

@@ -1,6 +1,7 @@
 // Tests distributed/launcher with small shell workers: each gets its own environment, all
 // succeed or the first failure stops the others and is named (rank, exit code or signal), and
-// a worker that ignores SIGTERM is killed after the grace period.
+// a worker that ignores SIGTERM is killed after the grace period; workers that end by
+// themselves right after a failure are left to do so.
 #include "imagenet/distributed/launcher.h"
 
 #include <gtest/gtest.h>
@@ -64,6 +65,18 @@ TEST(Launcher, AFailedWorkerStopsTheOthersAndIsNamed) {
   // Its child was stopped with it (the worker's process group got the signal).
   const pid_t child = static_cast<pid_t>(std::stol(read_file(dir.file("child"))));
   EXPECT_TRUE(ends_within_seconds(child, 10)) << "worker's child " << child << " still runs";
+}
+
+TEST(Launcher, WorkersEndingOnTheirOwnAfterAFailureAreNotStopped) {
+  testing::TempDir dir;
+  // Rank 1 fails at once; rank 0 ends by itself a moment later (as ranks that reach the same
+  // verdict do) and is left to finish.
+  LaunchOptions o = shell_workers({"sleep 0.3; touch finished", "exit 1"}, dir.path());
+  o.settle = std::chrono::seconds(30);
+  LaunchResult r = run_workers(o);
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.failed_rank, 1);
+  EXPECT_TRUE(path_exists(dir.file("finished")));
 }
 
 TEST(Launcher, AKilledWorkerIsReportedWithItsSignal) {

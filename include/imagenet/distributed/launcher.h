@@ -21,7 +21,11 @@ struct LaunchOptions {
   std::string executable;         ///< program to start; "/proc/self/exe" is this binary
   std::vector<std::string> argv;  ///< its arguments, argv[0] included
   std::vector<WorkerSpec> workers;
-  /// After a worker fails, how long the others get to exit on SIGTERM before SIGKILL.
+  /// After a worker fails, how long the others get to end on their own before SIGTERM: ranks
+  /// that end together (the same usage error on each, the LR finder's verdict) are not
+  /// reported as stopped.
+  std::chrono::milliseconds settle{std::chrono::seconds(1)};
+  /// After SIGTERM, how long the others get to exit before SIGKILL.
   std::chrono::milliseconds grace{std::chrono::seconds(30)};
 };
 

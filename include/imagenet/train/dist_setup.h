@@ -24,8 +24,9 @@ c10::Device resolve_device(const Config& config, const DistEnv& dist);
 
 /// The launcher's work: runs `argv` once per local device with the worker's environment and
 /// waits; returns the exit code (that of the first worker to fail, 0 when all succeed).
-/// `where_to_look` ends the message about a failed worker.
-int launch_workers(const std::vector<std::string>& argv, DistEnv dist,
+/// A failed worker is reported as "<what> failed: rank r ... <where_to_look>", `what` naming
+/// the job ("training", "the LR finder").
+int launch_workers(const std::vector<std::string>& argv, DistEnv dist, const std::string& what,
                    const std::string& where_to_look);
 
 /// Meets the other ranks (dist_timeout); from then on a failure of any rank stops every rank.
