@@ -49,7 +49,7 @@ int cli_main(int argc, char** argv) {
   cli::register_bench_command(app, action, command_line);
   cli::register_subset_command(app, action);
   cli::register_pack_command(app, action);
-  cli::register_lrfind_command(app, action);
+  cli::register_lrfind_command(app, action, command_line);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

@@ -20,6 +20,7 @@ void register_bench_command(CLI::App& app, CommandAction& action,
                             const std::vector<std::string>& command_line);
 void register_subset_command(CLI::App& app, CommandAction& action);
 void register_pack_command(CLI::App& app, CommandAction& action);
-void register_lrfind_command(CLI::App& app, CommandAction& action);
+void register_lrfind_command(CLI::App& app, CommandAction& action,
+                             const std::vector<std::string>& command_line);
 
 }  // namespace imagenet::cli

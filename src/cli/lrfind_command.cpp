@@ -26,7 +26,8 @@ double parse_early_stop_threshold(const std::string& text) {
 
 }  // namespace
 
-void register_lrfind_command(CLI::App& app, CommandAction& action) {
+void register_lrfind_command(CLI::App& app, CommandAction& action,
+                             const std::vector<std::string>& command_line) {
   CLI::App* sub = app.add_subcommand(
       "lrfind",
       "Find a learning rate: sweep it over a few steps of real training and suggest the one "
@@ -67,6 +68,7 @@ void register_lrfind_command(CLI::App& app, CommandAction& action) {
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
   sub->add_flag("--rescan", command->rescan,
                 "List the data folders again instead of using the cached index");
+  command->argv = command_line;
   sub->callback([&action, flags, command, early_stop, mode, slope] {
     action = [flags, command, early_stop, mode, slope] {
       command->sources = config_sources(*flags);

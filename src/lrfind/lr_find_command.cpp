@@ -1,8 +1,9 @@
 // Implements lrfind/lr_find_command.h: the flags, config, device and data are checked before
-// anything runs; the sweep runs on a Trainer built exactly as training builds it, with a
-// per-step LR instead of the schedule (no warmup); then the CSV, the picture, the suggestion
-// and, when asked, the config file. The run's checkpoints, metrics.csv and config.yaml are
-// never written: the swept weights are thrown away.
+// anything runs; the processes are launched and meet as for training (train_command.cpp); the
+// sweep runs on a Trainer built exactly as training builds it, with a per-step LR instead of
+// the schedule (no warmup); then rank 0 writes the CSV, the picture, the suggestion and, when
+// asked, the config file. The run's checkpoints, metrics.csv and config.yaml are never
+// written: the swept weights are thrown away.
 #include "imagenet/lrfind/lr_find_command.h"
 
 #include <torch/version.h>
@@ -11,8 +12,10 @@
 
 #include "imagenet/config/config_file_edit.h"
 #include "imagenet/data/dataset.h"
+#include "imagenet/distributed/launch_env.h"
 #include "imagenet/lrfind/lr_find_report.h"
 #include "imagenet/lrfind/lr_finder.h"
+#include "imagenet/train/dist_setup.h"
 #include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
@@ -78,60 +81,81 @@ void update_config(const LrFindCommand& command, const LrFindReport& report, con
 int run_lr_find_command(const LrFindCommand& command) {
   log_init({/*console=*/true, command.verbose, ""});
 
-  // 1. Flags, config, device and data, before anything is written.
+  // 1. Flags and config, before anything runs.
   check_lr_sweep_options(command.sweep);
   check_suggestion_window(command);
   if (command.update_config) check_config_file_updatable(command.sources, "lr");
   const Config config = load_config(command.sources);
-  const c10::Device device = resolve_device(config);
+
+  // 2. Who this process is, as for training: one process, the launcher of this node's workers,
+  // or one rank of several.
+  const DistEnv dist = resolve_dist_env(current_environment(), dist_request(config));
+  if (dist.kind == LaunchKind::kLauncher)
+    return launch_workers(command.argv, dist, "the LR finder",
+                          str_cat("Its log is in ", config.output.output_dir,
+                                  "/logs/ (lrfind_*.log, one file per rank)."));
+  const bool main_rank = dist.rank == 0;
+  if (!main_rank)  // only rank 0 talks to the console; the others say only why they fail
+    log_init({/*console=*/false, command.verbose, str_cat("[rank ", dist.rank, "] "),
+              /*console_errors=*/true});
+
+  // 3. Device and data, before anything is written.
+  const c10::Device device = resolve_device(config, dist);
   check_precision(config, device);
   const DataSplits data = open_datasets(config, {command.rescan});
 
-  // 2. The log, next to the run's (whose checkpoints, metrics.csv and config.yaml stay as
-  // they are).
+  // 4. The log, next to the run's (whose checkpoints, metrics.csv and config.yaml stay as
+  // they are), one per rank.
   const RunPaths paths = make_run_paths(config.output.output_dir);
   ensure_directory(paths.output_dir + "/logs");
-  log_open_file(paths.output_dir + "/logs/lrfind_" + file_timestamp() + ".log");
-  const int threads = configure_cpu_threads(config);
+  log_open_file(paths.output_dir + "/logs/lrfind_" + file_timestamp() +
+                (main_rank ? std::string() : str_cat("_rank", dist.rank)) + ".log");
+  const int threads = configure_cpu_threads(config, dist.local_world_size);
   log_info(str_cat("imagenet_train lrfind ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));
+  if (dist.distributed) {
+    log_info("process: " + dist.describe());
+    for (const auto& note : dist.notes) log_info(note);
+  }
   log_file_only("resolved config:\n" + config_to_yaml(config));
   if (device.is_cuda())
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
+  std::shared_ptr<ProcessGroup> group;
+  if (dist.distributed) group = join_process_group(config, dist, device);
 
-  // The sweep runs in this one process. The suggestion is still right for a data-parallel run:
-  // the config's lr is per 256 images and scales with the total batch.
-  if (config.dist.devices * config.dist.num_nodes > 1)
-    log_warn(str_cat("lrfind runs in one process on ", compat::describe_device(device),
-                     " (devices ", config.dist.devices, ", num_nodes ", config.dist.num_nodes,
-                     " are not used); the suggested lr per 256 images applies to the full run "
-                     "through lr_scaling"));
-
-  // 3. The sweep, on the model, data pipeline and step that training uses.
-  Trainer trainer(config, RunContext{device, 0, 1, nullptr}, data, paths);
+  // 5. The sweep, on the model, data pipeline and step that training uses. With several ranks
+  // each steps on its share of the total batch and they record the same mean loss, so they
+  // stop together; a signal stops them all after the same step.
+  Trainer trainer(config, RunContext{device, dist.rank, dist.world_size, group}, data, paths,
+                  stop_signal_received);
   const TrainingPlan& plan = trainer.plan();
   const LrSweepOptions& o = command.sweep;
-  log_info(str_cat("LR finder: ", o.num_training, " steps at lr ", format_number(o.min_lr), " to ",
-                   format_number(o.max_lr), " (", to_string(o.mode),
-                   ", the optimizer's LR; no warmup, no schedule), ", config.model.arch,
-                   ", total batch ", plan.total_batch, ", early stop ",
-                   o.early_stop_threshold > 0
-                       ? str_cat("when the smoothed loss exceeds ",
-                                 format_number(o.early_stop_threshold), " x the best")
-                       : std::string("off")));
+  if (dist.distributed) log_info("plan: " + plan.describe());
+  log_info(str_cat(
+      "LR finder: ", o.num_training, " steps at lr ", format_number(o.min_lr), " to ",
+      format_number(o.max_lr), " (", to_string(o.mode),
+      ", the optimizer's LR; no warmup, no schedule), ", config.model.arch, ", total batch ",
+      plan.total_batch,
+      dist.distributed ? str_cat(" over ", dist.world_size, " processes") : std::string(),
+      ", early stop ",
+      o.early_stop_threshold > 0 ? str_cat("when the smoothed loss exceeds ",
+                                           format_number(o.early_stop_threshold), " x the best")
+                                 : std::string("off")));
   LrSweep sweep(o);
+  int signal = 0;
   install_stop_signal_handlers();
   const auto start = std::chrono::steady_clock::now();
-  run_lr_sweep(trainer, sweep, stop_signal_received, config.output.log_every_n_steps);
+  run_lr_sweep(
+      trainer, sweep, [&] { return signal = trainer.stop_signal(); },
+      config.output.log_every_n_steps);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   restore_default_signal_handlers();
-  const int signal = stop_signal_received();
   const int64_t steps = static_cast<int64_t>(sweep.points().size());
   log_info(str_printf("sweep: %lld steps in %.1f s, %.1f img/s", static_cast<long long>(steps),
                       seconds, steps * plan.total_batch / std::max(seconds, 1e-9)));
 
-  // 4. The suggestion, lr_find.csv and lr_find.png.
+  // 6. The suggestion, lr_find.csv and lr_find.png (rank 0; every rank holds the same curve).
   LrFindReport report;
   report.sweep = o;
   report.rule = command.rule;
@@ -141,16 +165,24 @@ int run_lr_find_command(const LrFindCommand& command) {
   report.run_description = str_cat(config.model.arch, ", total batch ", plan.total_batch);
   report.suggestion =
       suggest_lr(sweep_lrs(report.points), sweep_smoothed_losses(report.points), command.rule);
+  const LrSuggestion& s = report.suggestion;
+  const int code = sweep.end() == LrSweepEnd::kStopped                ? 128 + signal
+                   : sweep.end() != LrSweepEnd::kFinished || !s.found ? 1
+                                                                      : 0;
+  if (!main_rank) {  // rank 0 gives the verdict and its exit code; this rank did its part
+    log_info(str_cat("The LR finder ", sweep.describe_end(), "; rank 0 writes the results."));
+    log_flush();
+    return sweep.end() == LrSweepEnd::kStopped ? code : 0;
+  }
   if (!report.points.empty()) {
     std::vector<std::string> files = write_lr_find_outputs(paths.output_dir, report);
     log_info(str_cat("wrote ", str_join(files, " and ")));
   }
 
-  // 5. The verdict. Only a complete sweep gives a suggestion that touches the config.
-  const LrSuggestion& s = report.suggestion;
+  // 7. The verdict. Only a complete sweep gives a suggestion that touches the config.
   if (sweep.end() == LrSweepEnd::kStopped) {
     log_warn(str_cat("The LR finder ", sweep.describe_end(), "; no suggestion, config unchanged."));
-    return 128 + signal;
+    return code;
   }
   if (sweep.end() != LrSweepEnd::kFinished) {
     const double last_lr = report.points.back().lr;
@@ -165,12 +197,12 @@ int run_lr_find_command(const LrFindCommand& command) {
                           ? ", or turn the stop off with --early_stop_threshold none"
                           : "",
                       "."));
-    return 1;
+    return code;
   }
   if (!s.found) {
     log_error(str_cat("The LR finder gives no suggestion: ", s.reason, ". Raise --num_training",
                       command.update_config ? "; the config is unchanged" : "", "."));
-    return 1;
+    return code;
   }
   log_info(str_cat("suggested learning rate: ", str_printf("%.3g", s.lr),
                    " effective (the optimizer's LR at total batch ", plan.total_batch, "), step ",
@@ -182,7 +214,7 @@ int run_lr_find_command(const LrFindCommand& command) {
                    command.rule.skip_begin, " and the last ", command.rule.skip_end, " points"));
   if (command.update_config) update_config(command, report, config);
   log_flush();
-  return 0;
+  return code;
 }
 
 }  // namespace imagenet

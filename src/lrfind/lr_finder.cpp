@@ -17,8 +17,9 @@ void run_lr_sweep(Trainer& trainer, LrSweep& sweep, const std::function<int()>& 
   };
   while (!sweep.done()) {
     lr = sweep.next_lr();
-    // Every rank records the same losses and so takes the same decisions: in DDP the loss
-    // must be the mean over ranks here (Lightning uses rank 0's and broadcasts the stop).
+    // With several ranks the loss is their mean (the total batch's), so every rank records
+    // the same curve and takes the same decisions (Lightning records rank 0's loss and
+    // broadcasts its stop decision).
     loss = trainer.run_step_at_lr(lr);
     sweep.record(loss);
     bar.update(static_cast<int64_t>(sweep.points().size()), postfix);

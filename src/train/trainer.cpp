@@ -357,7 +357,12 @@ double Trainer::run_step_at_lr(double lr) {
   MetricSums sums(context_.device);
   train_step(std::move(batch), lr, sums);
   progress_.batch_in_epoch += 1;
-  return last_loss_.item<double>();
+  if (!context_.group) return last_loss_.item<double>();
+  // Every rank must see the same loss to take the same decisions (smoothing, early stop).
+  at::Tensor loss = last_loss_.detach().reshape({1}).to(at::kDouble, /*non_blocking=*/false,
+                                                        /*copy=*/true);
+  context_.group->all_reduce_sum({loss});
+  return loss.item<double>() / context_.world_size;
 }
 
 EpochMetrics Trainer::validate() {

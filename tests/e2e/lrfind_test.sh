@@ -1,7 +1,8 @@
 # A user's LR finder session on small generated data, on the CPU: the sweep finishes, writes
 # lr_find.csv and a PNG that decodes, suggests an LR inside the range, leaves the run's files
 # alone; --update_config (through the imagenet_lrfind name) changes only the lr line of a copy
-# of the config; a diverging sweep and bad flags exit non-zero and change nothing.
+# of the config; a diverging sweep and bad flags exit non-zero and change nothing; the same
+# over two processes.
 source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 make_dataset data 4 24 6  # 96 training images: 12 steps of 8 per epoch
@@ -123,4 +124,54 @@ expect_in_file range.txt "--max_lr 0.5: must be greater than --min_lr 1"
 run_expect 2 threshold.txt -- "$BIN" lrfind --config run.yaml --early_stop_threshold often
 expect_in_file threshold.txt "--early_stop_threshold often: expected a number"
 expect_no_file out4
+
+# 5. Launched data-parallel (--devices 2, Gloo on the CPU): one console, rank 0 writes the
+# outputs and edits the config once, rank 1 has its own log; a diverging sweep ends both ranks
+# with the config untouched; SIGTERM stops both after the same step. Gloo is missing from a
+# CUDA pip wheel's LibTorch: skipped there.
+if ldd "$BIN" | grep -q libtorch_cuda; then
+  echo "CUDA wheel build: no Gloo, the data-parallel sweeps are skipped"
+  finish
+  exit
+fi
+DDP=(--devices 2 --set dist_timeout=60)
+cp run.yaml ddp.yaml
+run_expect 0 ddp.txt -- "$LRFIND" --config ddp.yaml --output_dir out5 "${SWEEP[@]}" "${DDP[@]}" --update_config
+expect_in_file ddp.txt "starting 2 workers on node 0 of 1"
+expect_in_file ddp.txt "total batch 16 over 2 processes"
+grep -q '\[rank 1\]' ddp.txt && fail "rank 1 wrote to the console"
+[[ $(grep -c "suggested learning rate" ddp.txt) -eq 1 ]] || fail "the suggestion is not printed once"
+effective=$(sed -n 's/.*suggested learning rate: \([0-9.e+-]*\) effective (the optimizer.s LR at total batch 16).*/\1/p' ddp.txt)
+base=$(sed -n 's/.*= lr: \([0-9.e+-]*\) in the config (per 256 images; .* x 16 \/ 256).*/\1/p' ddp.txt)
+[[ -n $effective && -n $base ]] || fail "no suggestion for total batch 16"
+[[ $(diff run.yaml ddp.yaml | grep -c '^[<>]') -eq 2 ]] || fail "more than the lr line changed: $(diff run.yaml ddp.yaml)"
+[[ $(sed -n 6p ddp.yaml) == "lr: $base"* ]] || fail "lr line: '$(sed -n 6p ddp.yaml)', expected lr: $base"
+[[ $(wc -l <out5/lr_find.csv) -eq 31 ]] || fail "CSV rows: $(wc -l <out5/lr_find.csv)"
+expect_file out5/lr_find.png
+[[ $(ls out5/logs/lrfind_*.log | wc -l) -eq 2 ]] || fail "expected a log per rank: $(ls out5/logs)"
+rank1_log=$(ls out5/logs/lrfind_*_rank1.log 2>/dev/null | head -1)
+[[ -n $rank1_log ]] && expect_in_file "$rank1_log" "finished all 30 steps"
+
+cp run.yaml ddp_div.yaml
+run_expect 1 ddp_div.txt -- "$LRFIND" --config ddp_div.yaml --output_dir out6 --min_lr 0.01 \
+  --max_lr 10000 --num_training 40 --update_config "${DDP[@]}"
+expect_in_file ddp_div.txt "The LR finder stopped early at step"
+expect_in_file ddp_div.txt "the LR finder failed: rank 0"
+grep -q "stopping the other" ddp_div.txt && fail "rank 1 was stopped instead of ending with rank 0"
+cmp -s run.yaml ddp_div.yaml || fail "the config changed after an early stop"
+
+cp run.yaml ddp_sig.yaml
+"$LRFIND" --config ddp_sig.yaml --output_dir out7 --min_lr 1e-5 --max_lr 1e-3 --num_training 100000 \
+  --early_stop_threshold none --update_config --set log_every_n_steps=1 "${DDP[@]}" >ddp_sig.txt 2>&1 &
+launcher=$!
+wait_for_text ddp_sig.txt "LR finder: .*\| *[3-9][0-9]*/100000 " 120 || fail "the sweep never started"
+kill -TERM "$launcher"
+wait_exit "$launcher" 120
+[[ $EXIT_CODE == 143 ]] || fail "SIGTERM should end the sweep with 143, got $EXIT_CODE"
+expect_in_file ddp_sig.txt "by a signal; no suggestion, config unchanged"
+cmp -s run.yaml ddp_sig.yaml || fail "the config changed after a signal"
+steps0=$(sed -n 's/.*sweep: \([0-9]*\) steps.*/\1/p' $(ls out7/logs/lrfind_*.log | grep -v _rank))
+steps1=$(sed -n 's/.*sweep: \([0-9]*\) steps.*/\1/p' out7/logs/lrfind_*_rank1.log)
+[[ -n $steps0 && $steps0 == "$steps1" ]] || fail "the ranks stopped after different steps: '$steps0' and '$steps1'"
+[[ $(($(wc -l <out7/lr_find.csv) - 1)) == "$steps0" ]] || fail "lr_find.csv does not hold the $steps0 steps"
 finish

@@ -79,8 +79,14 @@ class Trainer {
   /// One training step at `lr` on the next training batch, outside fit(): the LR finder's
   /// step, on the same loader, TrainStep and process context as fit(). Epochs follow one
   /// another as the steps need them. Writes nothing: no metrics.csv row, no checkpoint.
-  /// Returns this step's training loss (waits for the device).
+  /// Returns this step's training loss (waits for the device); with several ranks, the mean
+  /// of theirs, i.e. the loss of the total batch, the same number on every rank.
   double run_step_at_lr(double lr);
+
+  /// The stop signal (0: none) polled after each step: the stop request given at construction,
+  /// or with several ranks the signal they agreed on, returned by all of them after the same
+  /// step. Collective with several ranks: every rank calls it after every step.
+  int stop_signal() const;
 
   const TrainingPlan& plan() const { return plan_; }
   const TrainingProgress& progress() const { return progress_; }
@@ -96,7 +102,6 @@ class Trainer {
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot(const MetricSums* partial) const;
   void check_loss_is_finite(double loss) const;
-  int stop_signal() const;
 
   // Data-parallel training (context_.group set).
   void setup_distributed();
