@@ -95,9 +95,7 @@ int run_lr_find_command(const LrFindCommand& command) {
                           str_cat("Its log is in ", config.output.output_dir,
                                   "/logs/ (lrfind_*.log, one file per rank)."));
   const bool main_rank = dist.rank == 0;
-  if (!main_rank)  // only rank 0 talks to the console; the others say only why they fail
-    log_init({/*console=*/false, command.verbose, str_cat("[rank ", dist.rank, "] "),
-              /*console_errors=*/true});
+  log_as_rank(dist, command.verbose);
 
   // 3. Device and data, before anything is written.
   const c10::Device device = resolve_device(config, dist);
@@ -107,9 +105,7 @@ int run_lr_find_command(const LrFindCommand& command) {
   // 4. The log, next to the run's (whose checkpoints, metrics.csv and config.yaml stay as
   // they are), one per rank.
   const RunPaths paths = make_run_paths(config.output.output_dir);
-  ensure_directory(paths.output_dir + "/logs");
-  log_open_file(paths.output_dir + "/logs/lrfind_" + file_timestamp() +
-                (main_rank ? std::string() : str_cat("_rank", dist.rank)) + ".log");
+  open_rank_log(paths.output_dir, "lrfind", file_timestamp(), dist);
   const int threads = configure_cpu_threads(config, dist.local_world_size);
   log_info(str_cat("imagenet_train lrfind ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));
@@ -142,12 +138,9 @@ int run_lr_find_command(const LrFindCommand& command) {
                                            format_number(o.early_stop_threshold), " x the best")
                                  : std::string("off")));
   LrSweep sweep(o);
-  int signal = 0;
   install_stop_signal_handlers();
   const auto start = std::chrono::steady_clock::now();
-  run_lr_sweep(
-      trainer, sweep, [&] { return signal = trainer.stop_signal(); },
-      config.output.log_every_n_steps);
+  const int signal = run_lr_sweep(trainer, sweep, config.output.log_every_n_steps);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   restore_default_signal_handlers();

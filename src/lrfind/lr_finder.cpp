@@ -6,11 +6,11 @@
 
 namespace imagenet {
 
-void run_lr_sweep(Trainer& trainer, LrSweep& sweep, const std::function<int()>& stop_requested,
-                  int log_every_n_steps) {
+int run_lr_sweep(Trainer& trainer, LrSweep& sweep, int log_every_n_steps) {
   const int64_t total = sweep.options().num_training;
   ProgressBar bar("LR finder", total, 0, log_every_n_steps);
   double lr = sweep.next_lr(), loss = 0;
+  int signal = 0;
   auto postfix = [&] {
     const double smoothed = sweep.points().empty() ? loss : sweep.points().back().smoothed_loss;
     return str_printf("lr=%.4g, loss=%.4g, smoothed=%.4g", lr, loss, smoothed);
@@ -23,9 +23,10 @@ void run_lr_sweep(Trainer& trainer, LrSweep& sweep, const std::function<int()>& 
     loss = trainer.run_step_at_lr(lr);
     sweep.record(loss);
     bar.update(static_cast<int64_t>(sweep.points().size()), postfix);
-    if (!sweep.done() && stop_requested && stop_requested() != 0) sweep.stop();
+    if (!sweep.done() && (signal = trainer.stop_signal()) != 0) sweep.stop();
   }
   bar.finish(postfix(), static_cast<int64_t>(sweep.points().size()));
+  return signal;
 }
 
 }  // namespace imagenet

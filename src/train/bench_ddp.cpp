@@ -46,7 +46,7 @@ int run_bench_ddp_command(const BenchDdpCommand& command) {
     throw UsageError(
         "bench-ddp times data-parallel steps: give --devices 2 (or more), or "
         "start it under torchrun.");
-  if (dist.rank != 0) log_init({false, false, str_cat("[rank ", dist.rank, "] "), true});
+  log_as_rank(dist, /*verbose=*/false);
   const c10::Device device = resolve_device(config, dist);
   const int threads = configure_cpu_threads(config, dist.local_world_size);
   std::shared_ptr<ProcessGroup> group = join_process_group(config, dist, device);

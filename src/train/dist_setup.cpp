@@ -7,6 +7,7 @@
 #include "imagenet/train/run_setup.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
+#include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"
 
 namespace imagenet {
@@ -63,6 +64,19 @@ int launch_workers(const std::vector<std::string>& argv, DistEnv dist, const std
     log_warn(result.message);
   }
   return result.exit_code;
+}
+
+void log_as_rank(const DistEnv& dist, bool verbose) {
+  if (dist.rank == 0) return;
+  log_init({/*console=*/false, verbose, str_cat("[rank ", dist.rank, "] "),
+            /*console_errors=*/true});
+}
+
+void open_rank_log(const std::string& output_dir, const std::string& command,
+                   const std::string& stamp, const DistEnv& dist) {
+  ensure_directory(output_dir + "/logs");
+  log_open_file(str_cat(output_dir, "/logs/", command, "_", stamp,
+                        dist.rank == 0 ? std::string() : str_cat("_rank", dist.rank), ".log"));
 }
 
 std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,

@@ -95,9 +95,7 @@ int run_train_command(const TrainCommand& command) {
                           str_cat("Its log is in ", output_dir, "/logs/ (one file per rank)."));
   }
   const bool main_rank = dist.rank == 0;
-  if (!main_rank)  // only rank 0 talks to the console; the others say only why they fail
-    log_init({/*console=*/false, command.verbose, str_cat("[rank ", dist.rank, "] "),
-              /*console_errors=*/true});
+  log_as_rank(dist, command.verbose);
 
   // 3. Device and precision.
   const c10::Device device = resolve_device(config, dist);
@@ -125,9 +123,7 @@ int run_train_command(const TrainCommand& command) {
 
   // 6. Logs (every rank its own file) and the resolved config (rank 0 writes it).
   const std::string stamp = file_timestamp();
-  ensure_directory(paths.output_dir + "/logs");
-  log_open_file(paths.output_dir + "/logs/train_" + stamp +
-                (main_rank ? std::string() : str_cat("_rank", dist.rank)) + ".log");
+  open_rank_log(paths.output_dir, "train", stamp, dist);
   const int threads = configure_cpu_threads(config, dist.local_world_size);
   log_info(str_cat("imagenet_train ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
                    compat::describe_device(device), ", ", threads, " CPU threads"));

@@ -84,7 +84,7 @@ TEST_F(LrFinderTest, SweepFollowsTheRampAndLeavesNoTrace) {
   o.num_training = 15;
   o.early_stop_threshold = 0;
   LrSweep sweep(o);
-  run_lr_sweep(t, sweep, nullptr, 5);
+  EXPECT_EQ(run_lr_sweep(t, sweep, 5), 0);
   EXPECT_EQ(sweep.end(), LrSweepEnd::kFinished);
   ASSERT_EQ(sweep.points().size(), 15u);
   for (int64_t k = 0; k < 15; ++k) {
@@ -101,14 +101,16 @@ TEST_F(LrFinderTest, SweepFollowsTheRampAndLeavesNoTrace) {
 }
 
 TEST_F(LrFinderTest, StopRequestEndsTheSweep) {
-  Trainer t(config(), RunContext{}, data_, make_run_paths(dir_->file("stopped")));
+  // The trainer's stop request is polled after every step: a signal (2) from the 4th poll on.
+  int polls = 0;
+  Trainer t(config(), RunContext{}, data_, make_run_paths(dir_->file("stopped")),
+            [&polls] { return ++polls >= 4 ? 2 : 0; });
   LrSweepOptions o;
   o.min_lr = 1e-3;
   o.max_lr = 0.5;
   o.num_training = 20;
   LrSweep sweep(o);
-  run_lr_sweep(
-      t, sweep, [&t] { return t.progress().global_step >= 4 ? 2 : 0; }, 5);
+  EXPECT_EQ(run_lr_sweep(t, sweep, 5), 2);
   EXPECT_EQ(sweep.end(), LrSweepEnd::kStopped);
   EXPECT_EQ(sweep.points().size(), 4u);
 }

@@ -29,6 +29,15 @@ c10::Device resolve_device(const Config& config, const DistEnv& dist);
 int launch_workers(const std::vector<std::string>& argv, DistEnv dist, const std::string& what,
                    const std::string& where_to_look);
 
+/// Only rank 0 talks to the console: the other ranks log with a "[rank r] " prefix, to their
+/// file only, and print nothing but their errors. Rank 0's logging is left as it is.
+void log_as_rank(const DistEnv& dist, bool verbose);
+
+/// Opens this rank's log file for `command` ("train", "lrfind"): <output_dir>/logs/
+/// <command>_<stamp>.log on rank 0, <command>_<stamp>_rank<r>.log on the others.
+void open_rank_log(const std::string& output_dir, const std::string& command,
+                   const std::string& stamp, const DistEnv& dist);
+
 /// Meets the other ranks (dist_timeout); from then on a failure of any rank stops every rank.
 std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
                                                  const c10::Device& device);
