@@ -1,6 +1,6 @@
 // imagenet_train: trains ResNet classifiers on ImageNet-style folders. See README.md.
-#include "imagenet/cli/cli.h"
+#include "imagenet/app/app.h"
 
 int main(int argc, char** argv) {
-  return imagenet::cli_main(argc, argv);
+  return imagenet::app_main(argc, argv);
 }

@@ -149,6 +149,7 @@ void ProcessGroup::wait_for_ranks(Impl& m, const std::string& where) {
 
 void PendingWork::wait() {
   IMAGENET_CHECK(impl_ != nullptr, "wait() on an empty PendingWork");
+  if (!impl_->work) return;  // a group of one: done when started
   try {
     impl_->work->wait();
   } catch (const std::exception& e) {
@@ -273,6 +274,18 @@ ProcessGroup::~ProcessGroup() {
 #endif
 }
 
+std::shared_ptr<ProcessGroup> ProcessGroup::single_process(c10::Device device) {
+  std::shared_ptr<ProcessGroup> group(new ProcessGroup());
+  group->impl_ = std::make_unique<Impl>();
+  group->impl_->options.device = device;
+  group->impl_->backend_name = "none";
+  return group;
+}
+
+bool ProcessGroup::distributed() const {
+  return impl_->backend != nullptr;
+}
+
 int ProcessGroup::rank() const {
   return impl_->options.rank;
 }
@@ -290,6 +303,7 @@ const ProcessGroupOptions& ProcessGroup::options() const {
 }
 
 void ProcessGroup::all_reduce_sum(std::vector<at::Tensor> tensors) {
+  if (!distributed()) return;
   impl_->guarded("all-reduce", [&] {
     for (auto& t : tensors) {
       std::vector<at::Tensor> one{t};
@@ -299,6 +313,7 @@ void ProcessGroup::all_reduce_sum(std::vector<at::Tensor> tensors) {
 }
 
 PendingWork ProcessGroup::all_reduce_sum_async(at::Tensor tensor) {
+  if (!distributed()) return impl_->pending({}, "gradient all-reduce");
   std::vector<at::Tensor> one{std::move(tensor)};
   auto work = impl_->guarded(
       "all-reduce", [&] { return impl_->backend->allreduce(one, c10d::AllreduceOptions()); });
@@ -306,6 +321,7 @@ PendingWork ProcessGroup::all_reduce_sum_async(at::Tensor tensor) {
 }
 
 void ProcessGroup::broadcast(std::vector<at::Tensor> tensors, int root) {
+  if (!distributed()) return;
   impl_->guarded("broadcast", [&] {
     c10d::BroadcastOptions options;
     options.rootRank = root;
@@ -317,6 +333,7 @@ void ProcessGroup::broadcast(std::vector<at::Tensor> tensors, int root) {
 }
 
 std::vector<at::Tensor> ProcessGroup::all_gather(const at::Tensor& tensor) {
+  if (!distributed()) return {tensor.clone()};
   return impl_->guarded("all-gather", [&] {
     std::vector<at::Tensor> input{tensor.contiguous()};
     std::vector<std::vector<at::Tensor>> output(1);
@@ -327,6 +344,7 @@ std::vector<at::Tensor> ProcessGroup::all_gather(const at::Tensor& tensor) {
 }
 
 void ProcessGroup::barrier() {
+  if (!distributed()) return;
   at::Tensor one = at::ones({1}, at::TensorOptions().device(impl_->options.device));
   impl_->guarded("barrier", [&] {
     std::vector<at::Tensor> tensors{one};
@@ -335,6 +353,7 @@ void ProcessGroup::barrier() {
 }
 
 int ProcessGroup::agree_stop(int64_t steps, int local_signal) {
+  if (!distributed()) return local_signal;
   Impl& m = *impl_;
   if (!m.stop_decided) {
     m.guarded("agreeing on a stop through the store", [&] {

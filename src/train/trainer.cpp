@@ -40,15 +40,6 @@ std::map<std::string, at::Tensor> model_state(const torch::nn::Module& model) {
 
 }  // namespace
 
-RunPaths make_run_paths(const std::string& output_dir) {
-  RunPaths p;
-  p.output_dir = output_dir;
-  p.checkpoints_dir = output_dir + "/checkpoints";
-  p.metrics_csv = output_dir + "/metrics.csv";
-  p.config_yaml = output_dir + "/config.yaml";
-  return p;
-}
-
 Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
                  StopRequest stop_requested)
     : config_(std::move(config)),
@@ -57,6 +48,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
       paths_(std::move(paths)),
       stop_requested_(std::move(stop_requested)),
       top_k_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k) {
+  if (!context_.group) context_.group = ProcessGroup::single_process(context_.device);
   const c10::Device device = context_.device;
   step_ = std::make_unique<TrainStep>(config_, device,
                                       static_cast<int64_t>(data_.train->classes.size()));
@@ -88,7 +80,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
 
   plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
-  if (context_.group) setup_distributed();
+  if (context_.group->distributed()) setup_distributed();
   if (context_.is_main()) {
     ensure_directory(paths_.output_dir);
     csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
@@ -140,7 +132,7 @@ void Trainer::broadcast_state() {
 
 void Trainer::average_running_stats_if_local() {
   // Without sync_batchnorm each rank's running statistics follow its own batches.
-  if (context_.group && !config_.dist.sync_batchnorm)
+  if (context_.group->distributed() && !config_.dist.sync_batchnorm)
     average_running_stats(step_->model()->batch_norm_layers(), *context_.group);
 }
 
@@ -181,7 +173,7 @@ void Trainer::restore(const CheckpointData& checkpoint, const std::string& check
   progress_ = checkpoint.progress;
   top_k_.restore(checkpoint.top_k);
   resumed_from_ = checkpoint_path;
-  if (context_.group) {
+  if (context_.group->distributed()) {
     // Every rank read the same file; rank 0's copy decides all the same. The partial sums
     // of an interrupted epoch are over all ranks: rank 0 carries them, the others start at 0.
     broadcast_state();
@@ -309,7 +301,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   const double seconds = seconds_since(start);
   const LoaderEpochStats loader_stats = train_loader_->epoch_stats();
   metrics->bad_samples = loader_stats.bad_samples;
-  if (context_.group) reduce_over_ranks(sums, &metrics->bad_samples);
+  if (context_.group->distributed()) reduce_over_ranks(sums, &metrics->bad_samples);
   metrics->train_loss = sums.mean_loss();
   metrics->train_acc1 = sums.acc1();
   metrics->train_acc5 = sums.acc5();
@@ -357,7 +349,7 @@ double Trainer::run_step_at_lr(double lr) {
   MetricSums sums(context_.device);
   train_step(std::move(batch), lr, sums);
   progress_.batch_in_epoch += 1;
-  if (!context_.group) return last_loss_.item<double>();
+  if (!context_.group->distributed()) return last_loss_.item<double>();
   // Every rank must see the same loss to take the same decisions (smoothing, early stop).
   at::Tensor loss = last_loss_.detach().reshape({1}).to(at::kDouble, /*non_blocking=*/false,
                                                         /*copy=*/true);
@@ -386,7 +378,8 @@ EpochMetrics Trainer::validate() {
     bar.update(++done, nullptr);
   }
   bar.finish("");
-  if (context_.group) reduce_over_ranks(sums);  // this rank's share of the images, summed
+  if (context_.group->distributed())
+    reduce_over_ranks(sums);  // this rank's share of the images, summed
   EpochMetrics m;
   m.val_loss = sums.mean_loss();
   m.val_acc1 = sums.acc1();
@@ -400,7 +393,7 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
   if (context_.is_main()) write_epoch_results(epoch, m);
   // The checkpoint counts once every rank is past it; should rank 0 fail to write it, the
   // others stop here rather than train on.
-  if (context_.group) context_.group->barrier();
+  if (context_.group->distributed()) context_.group->barrier();
 }
 
 void Trainer::write_epoch_results(int64_t epoch, const EpochMetrics& m) {
@@ -462,7 +455,7 @@ void Trainer::write_epoch_results(int64_t epoch, const EpochMetrics& m) {
 }
 
 void Trainer::save_last_checkpoint(const MetricSums* partial) {
-  if (!context_.group) {
+  if (!context_.group->distributed()) {
     ensure_directory(paths_.checkpoints_dir);
     save_checkpoint(paths_.checkpoints_dir + "/last.ckpt", snapshot(partial));
     return;
@@ -533,7 +526,7 @@ int Trainer::stop_signal() const {
   const int local = stop_requested_ ? stop_requested_() : 0;
   // Ranks may see a signal at different steps (or only some of them see it): they agree on
   // one step to stop after, so their collectives stay matched.
-  return context_.group ? context_.group->agree_stop(progress_.global_step, local) : local;
+  return context_.group->agree_stop(progress_.global_step, local);
 }
 
 void Trainer::check_loss_is_finite(double loss) const {

@@ -1,7 +1,9 @@
 // The ranks of a run and the collectives between them (all-reduce, broadcast, all-gather,
 // barrier) on c10d's Gloo (CPU) or NCCL (CUDA) backend, after a TCPStore rendezvous. Every
 // collective and the rendezvous time out after dist_timeout with an error that says what
-// happened. c10d appears only in src/distributed; this header needs ATen alone.
+// happened. A run of one process gets a group of one (ProcessGroup::single_process) whose
+// collectives return at once, so code that runs on every rank needs no single-process branch.
+// c10d appears only in src/distributed; this header needs ATen alone.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -58,13 +60,21 @@ class ProcessGroup {
   /// and the timeout when a rank cannot reach the store or the others do not arrive in time.
   explicit ProcessGroup(const ProcessGroupOptions& options);
   ~ProcessGroup();
+
+  /// The group of a single process, with no backend: a sum, broadcast or gather over one rank
+  /// leaves the tensors as they are, a barrier returns at once, and agree_stop returns this
+  /// process's own signal.
+  static std::shared_ptr<ProcessGroup> single_process(c10::Device device);
   ProcessGroup(const ProcessGroup&) = delete;
   ProcessGroup& operator=(const ProcessGroup&) = delete;
 
   int rank() const;
   int size() const;
-  /// "gloo" or "nccl".
+  /// "gloo" or "nccl"; "none" for single_process().
   std::string backend_name() const;
+  /// False for single_process(): there are no other ranks to talk to. A Gloo or NCCL group of
+  /// one rank (strategy: ddp on one process) is distributed.
+  bool distributed() const;
   const ProcessGroupOptions& options() const;
 
   /// Sums every tensor across ranks, in place (blocking).
@@ -89,6 +99,7 @@ class ProcessGroup {
 
  private:
   struct Impl;
+  ProcessGroup() = default;
   static void wait_for_ranks(Impl& impl, const std::string& where);
   std::unique_ptr<Impl> impl_;
 };

@@ -20,28 +20,10 @@
 #include "imagenet/train/batch_input.h"
 #include "imagenet/train/metrics.h"
 #include "imagenet/train/plan.h"
+#include "imagenet/train/run_session.h"
 #include "imagenet/train/train_step.h"
 
 namespace imagenet {
-
-/// Who this process is and where it computes.
-struct RunContext {
-  c10::Device device = c10::Device(c10::kCPU);
-  int rank = 0;
-  int world_size = 1;
-  /// The ranks of a data-parallel run; null for a single process.
-  std::shared_ptr<ProcessGroup> group;
-  bool is_main() const { return rank == 0; }
-};
-
-/// Where the run writes: <output_dir>/{checkpoints/, logs/, metrics.csv, config.yaml}.
-struct RunPaths {
-  std::string output_dir;
-  std::string checkpoints_dir;
-  std::string metrics_csv;
-  std::string config_yaml;
-};
-RunPaths make_run_paths(const std::string& output_dir);
 
 /// Metrics of one finished epoch.
 struct EpochMetrics {

@@ -1,13 +1,14 @@
-// `imagenet_train prepare fashion-mnist|imagenet-like|synthetic --out DIR`: writes ImageFolder
-// datasets.
-#include <iostream>
+// Implements app/prepare_command.h.
+#include "imagenet/app/prepare_command.h"
 
-#include "commands.h"
+#include <CLI/CLI.hpp>
+#include <memory>
+
 #include "imagenet/data/prepare.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/strings.h"
 
-namespace imagenet::cli {
+namespace imagenet {
 namespace {
 
 void report(const PrepareReport& r, const std::string& out) {
@@ -21,8 +22,10 @@ void report(const PrepareReport& r, const std::string& out) {
 
 }  // namespace
 
-void register_prepare_command(CLI::App& app, CommandAction& action) {
-  CLI::App* sub = app.add_subcommand("prepare", "Write a dataset as an ImageFolder of JPEGs");
+void register_prepare_command(SubcommandContext& context) {
+  CommandAction& action = context.action;
+  CLI::App* sub =
+      context.app.add_subcommand("prepare", "Write a dataset as an ImageFolder of JPEGs");
   sub->require_subcommand(1);
 
   auto fashion = std::make_shared<FashionMnistOptions>();
@@ -93,4 +96,4 @@ void register_prepare_command(CLI::App& app, CommandAction& action) {
   });
 }
 
-}  // namespace imagenet::cli
+}  // namespace imagenet

@@ -1,18 +1,21 @@
-// Implements `imagenet_train bench-ddp` (train/bench_command.h): TrainStep::run on a fixed
-// synthetic batch per rank, timed in modes that differ only in the gradient all-reduce; the
-// modes take turns round after round, so drifting machine load affects them alike.
+// Implements app/bench_ddp_command.h: TrainStep::run on a fixed synthetic batch per rank,
+// timed in modes that differ only in the gradient all-reduce; the modes take turns round after
+// round, so drifting machine load affects them alike.
+#include "imagenet/app/bench_ddp_command.h"
+
 #include <torch/cuda.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <iostream>
 #include <map>
+#include <memory>
 
+#include "imagenet/app/config_flags.h"
 #include "imagenet/distributed/gradient_reducer.h"
 #include "imagenet/distributed/sync_batch_norm.h"
-#include "imagenet/train/bench_command.h"
-#include "imagenet/train/dist_setup.h"
-#include "imagenet/train/run_setup.h"
+#include "imagenet/train/run_session.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/train_step.h"
 #include "imagenet/util/error.h"
@@ -20,6 +23,14 @@
 
 namespace imagenet {
 namespace {
+
+struct BenchDdpCommand {
+  ConfigFlags flags;
+  int warmup_steps = 3;
+  int steps = 10;
+  int rounds = 3;  ///< every mode is timed once per round, the modes interleaved
+  int num_classes = 1000;
+};
 
 using Clock = std::chrono::steady_clock;
 
@@ -34,22 +45,24 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
-}  // namespace
-
-int run_bench_ddp_command(const BenchDdpCommand& command) {
+int run_bench_ddp_command(const BenchDdpCommand& command, const std::vector<std::string>& argv) {
   log_init({});
-  Config config = load_config(command.sources);
-  const DistEnv dist = resolve_dist_env(current_environment(), dist_request(config));
-  if (dist.kind == LaunchKind::kLauncher)
-    return launch_workers(command.argv, dist, "bench-ddp", "");
+  const Config config = load_config(config_sources(command.flags));
+  const DistEnv dist = resolve_run_env(config);
+  if (dist.kind == LaunchKind::kLauncher) return launch_workers(argv, dist, "bench-ddp", "");
   if (!dist.distributed)
     throw UsageError(
         "bench-ddp times data-parallel steps: give --devices 2 (or more), or "
         "start it under torchrun.");
-  log_as_rank(dist, /*verbose=*/false);
-  const c10::Device device = resolve_device(config, dist);
-  const int threads = configure_cpu_threads(config, dist.local_world_size);
-  std::shared_ptr<ProcessGroup> group = join_process_group(config, dist, device);
+  RunSessionOptions options;
+  options.command = "bench-ddp";
+  options.title = "bench-ddp";
+  options.open_data = false;
+  options.write_log = false;
+  const RunSession session = open_run_session(config, dist, options);
+  const c10::Device device = session.device;
+  const int threads = session.cpu_threads;
+  std::shared_ptr<ProcessGroup> group = session.group;
 
   TrainStep step(config, device, command.num_classes);
   step.model()->train();
@@ -148,6 +161,26 @@ int run_bench_ddp_command(const BenchDdpCommand& command) {
               << std::flush;
   }
   return 0;
+}
+
+}  // namespace
+
+void register_bench_ddp_command(SubcommandContext& context) {
+  CLI::App* ddp = context.app.add_subcommand(
+      "bench-ddp",
+      "Time the data-parallel step (--devices 2): all-reduce overlapped with backward or not");
+  auto ddp_command = std::make_shared<BenchDdpCommand>();
+  add_config_flags(*ddp, ddp_command->flags);
+  ddp->add_option("--steps", ddp_command->steps, "Timed steps per mode and round")
+      ->capture_default_str();
+  ddp->add_option("--warmup", ddp_command->warmup_steps, "Untimed steps before each")
+      ->capture_default_str();
+  ddp->add_option("--rounds", ddp_command->rounds, "Rounds over all modes")->capture_default_str();
+  ddp->add_option("--num_classes,--num-classes", ddp_command->num_classes, "Model outputs")
+      ->capture_default_str();
+  ddp->callback([&action = context.action, ddp_command, argv = context.argv] {
+    action = [ddp_command, argv] { return run_bench_ddp_command(*ddp_command, argv); };
+  });
 }
 
 }  // namespace imagenet

@@ -1,32 +1,32 @@
-// `imagenet_train subset --src DIR --dst DIR --num_classes N --subset_seed S --threads T`:
-// copies a class subset to local disk in parallel, with a progress bar; resumable.
+// Implements app/subset_command.h: the copy with a progress bar (a plain line every 10 s
+// without a terminal).
+#include "imagenet/app/subset_command.h"
+
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <climits>
+#include <memory>
 
-#include "commands.h"
+#include "imagenet/app/config_flags.h"
 #include "imagenet/data/subset.h"
 #include "imagenet/logging/progress.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/strings.h"
 
-namespace imagenet::cli {
+namespace imagenet {
 
-void register_subset_command(CLI::App& app, CommandAction& action) {
-  CLI::App* sub = app.add_subcommand(
+void register_subset_command(SubcommandContext& context) {
+  CLI::App* sub = context.app.add_subcommand(
       "subset",
       "Copy a class subset (train/ and val/) to another folder, e.g. from an S3 mount to local "
       "disk: many files in flight, resumable, checked by size");
   auto options = std::make_shared<SubsetOptions>();
   sub->add_option("--src", options->src, "Folder holding train/ and val/")->required();
   sub->add_option("--dst", options->dst, "Destination folder")->required();
-  sub->add_option("--num_classes,--num-classes,--subset", options->num_classes,
-                  "Classes to copy (0: all), chosen as training's num_classes chooses them")
-      ->capture_default_str();
-  sub->add_option("--subset_seed,--subset-seed", options->subset_seed, "Seed of the choice")
-      ->capture_default_str();
-  sub->add_option("--threads", options->threads, "Copies in flight")->capture_default_str();
+  add_class_choice_flags(*sub, options->num_classes, options->subset_seed, options->threads,
+                         "Copies in flight");
   sub->add_option("--retries", options->retries, "Retries of a failed read")->capture_default_str();
-  sub->callback([&action, options] {
+  sub->callback([&action = context.action, options] {
     action = [options] {
       log_init({});
       std::unique_ptr<ProgressBar> bar;
@@ -55,4 +55,4 @@ void register_subset_command(CLI::App& app, CommandAction& action) {
   });
 }
 
-}  // namespace imagenet::cli
+}  // namespace imagenet

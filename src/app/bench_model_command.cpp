@@ -1,30 +1,38 @@
-// Implements train/bench_command.h: TrainStep::run in a loop on one synthetic batch.
-#include <ATen/Parallel.h>
+// Implements app/bench_model_command.h: TrainStep::run in a loop on one synthetic batch.
+#include "imagenet/app/bench_model_command.h"
+
 #include <torch/cuda.h>
+#include <CLI/CLI.hpp>
 
 #include <chrono>
 #include <iostream>
-#include <thread>
+#include <memory>
 
-#include "imagenet/train/bench_command.h"
+#include "imagenet/app/config_flags.h"
+#include "imagenet/train/run_session.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/train_step.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 
 namespace imagenet {
+namespace {
 
+struct BenchModelCommand {
+  ConfigFlags flags;
+  int warmup_steps = 10;
+  int steps = 50;
+  int num_classes = 1000;
+};
+
+/// Prints the step's throughput; returns the exit code.
 int run_bench_model_command(const BenchModelCommand& command) {
   log_init({});
-  Config config = load_config(command.sources);
-  const bool cuda = compat::cuda_available() && config.train.accelerator != Accelerator::kCpu;
-  const c10::Device device = cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);
-  if (config.train.precision == Precision::kFloat16Mixed && !cuda)
-    throw UsageError("precision 16-mixed needs a CUDA GPU; use 32 or bf16-mixed on the CPU.");
-  if (!cuda)
-    at::set_num_threads(config.train.cpu_threads > 0
-                            ? config.train.cpu_threads
-                            : static_cast<int>(std::thread::hardware_concurrency()));
+  const Config config = load_config(config_sources(command.flags));
+  const c10::Device device = resolve_device(config);
+  const bool cuda = device.is_cuda();
+  check_precision(config, device);
+  configure_cpu_threads(config);
   if (cuda) compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
   TrainStep step(config, device, command.num_classes);
@@ -68,6 +76,22 @@ int run_bench_model_command(const BenchModelCommand& command) {
                    loss.item<double>())
             << std::flush;
   return 0;
+}
+
+}  // namespace
+
+void register_bench_model_command(SubcommandContext& context) {
+  CLI::App* sub = context.app.add_subcommand(
+      "bench-model", "Time the training step on synthetic input already on the device");
+  auto command = std::make_shared<BenchModelCommand>();
+  add_config_flags(*sub, command->flags);
+  sub->add_option("--steps", command->steps, "Timed steps")->capture_default_str();
+  sub->add_option("--warmup", command->warmup_steps, "Untimed steps first")->capture_default_str();
+  sub->add_option("--num_classes,--num-classes", command->num_classes, "Model outputs")
+      ->capture_default_str();
+  sub->callback([&action = context.action, command] {
+    action = [command] { return run_bench_model_command(*command); };
+  });
 }
 
 }  // namespace imagenet

@@ -1,9 +1,18 @@
-// Implements cli/cli.h: subcommand dispatch and the mapping of errors to exit codes.
+// Implements app/app.h: subcommand dispatch and the mapping of errors to exit codes.
+#include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
 
-#include "commands.h"
-#include "imagenet/cli/cli.h"
+#include "imagenet/app/app.h"
+#include "imagenet/app/bench_data_command.h"
+#include "imagenet/app/bench_ddp_command.h"
+#include "imagenet/app/bench_model_command.h"
+#include "imagenet/app/config_command.h"
+#include "imagenet/app/lrfind_command.h"
+#include "imagenet/app/pack_command.h"
+#include "imagenet/app/prepare_command.h"
+#include "imagenet/app/subset_command.h"
+#include "imagenet/app/train_command.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/memory.h"
@@ -31,7 +40,7 @@ std::vector<std::string> normalized_arguments(int argc, char** argv,
 
 }  // namespace
 
-int cli_main(int argc, char** argv) {
+int app_main(int argc, char** argv) {
   tune_malloc_for_tensors();
   CLI::App app{
       "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
@@ -41,15 +50,17 @@ int cli_main(int argc, char** argv) {
   app.name("imagenet_train");
   app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
   app.require_subcommand(1);
-  cli::CommandAction action;
-  const std::vector<std::string> command_line(argv, argv + argc);
-  cli::register_train_command(app, action, command_line);
-  cli::register_config_command(app, action);
-  cli::register_prepare_command(app, action);
-  cli::register_bench_command(app, action, command_line);
-  cli::register_subset_command(app, action);
-  cli::register_pack_command(app, action);
-  cli::register_lrfind_command(app, action, command_line);
+  CommandAction action;
+  SubcommandContext context{app, action, std::vector<std::string>(argv, argv + argc)};
+  register_train_command(context);
+  register_config_command(context);
+  register_prepare_command(context);
+  register_bench_model_command(context);
+  register_bench_data_command(context);
+  register_bench_ddp_command(context);
+  register_subset_command(context);
+  register_pack_command(context);
+  register_lrfind_command(context);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

@@ -1,13 +1,16 @@
-// Implements data/bench_data.h: start_epoch / next in a loop, timed by the wall clock and by
-// the process's CPU time (getrusage), so that "per core" is measured rather than assumed.
-#include "imagenet/data/bench_data.h"
+// Implements app/bench_data_command.h: start_epoch / next in a loop, timed by the wall clock
+// and by the process's CPU time (getrusage), so that "per core" is measured rather than assumed.
+#include "imagenet/app/bench_data_command.h"
 
 #include <sys/resource.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <thread>
 
+#include "imagenet/app/config_flags.h"
 #include "imagenet/data/batch_loader.h"
 #include "imagenet/data/dataset.h"
 #include "imagenet/data/loader_options.h"
@@ -17,6 +20,16 @@
 namespace imagenet {
 namespace {
 
+struct BenchDataCommand {
+  ConfigFlags flags;
+  /// Timed batches, after `warmup` untimed ones (thread start, first reads).
+  int batches = 50;
+  int warmup = 5;
+  /// "train" (random crops) or "val" (center crops).
+  std::string split = "train";
+  bool rescan = false;
+};
+
 double cpu_seconds() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -24,15 +37,15 @@ double cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-}  // namespace
-
+/// Loads batches as fast as the loader delivers them (an infinitely fast consumer) and prints
+/// the rates; returns the exit code.
 int run_bench_data_command(const BenchDataCommand& command) {
   log_init({});
   IMAGENET_USAGE_CHECK(command.split == "train" || command.split == "val",
                        "--split must be train or val, got '", command.split, "'");
   IMAGENET_USAGE_CHECK(command.batches >= 1 && command.warmup >= 0,
                        "--batches must be >= 1 and --warmup >= 0");
-  Config config = load_config(command.sources);
+  Config config = load_config(config_sources(command.flags));
   const bool train = command.split == "train";
   OpenDataOptions open;
   open.rescan = command.rescan;
@@ -82,6 +95,25 @@ int run_bench_data_command(const BenchDataCommand& command) {
       static_cast<long long>(bad), static_cast<long long>(retries));
   std::fflush(stdout);
   return 0;
+}
+
+}  // namespace
+
+void register_bench_data_command(SubcommandContext& context) {
+  CLI::App* data = context.app.add_subcommand(
+      "bench-data", "Time the data loader alone: images/s overall and per core");
+  auto data_command = std::make_shared<BenchDataCommand>();
+  add_config_flags(*data, data_command->flags);
+  data->add_option("--batches", data_command->batches, "Timed batches")->capture_default_str();
+  data->add_option("--warmup", data_command->warmup, "Untimed batches first")
+      ->capture_default_str();
+  data->add_option("--split", data_command->split, "train (random crops) or val (center crops)")
+      ->capture_default_str();
+  data->add_flag("--rescan", data_command->rescan,
+                 "List the data folders again instead of using the cached index");
+  data->callback([&action = context.action, data_command] {
+    action = [data_command] { return run_bench_data_command(*data_command); };
+  });
 }
 
 }  // namespace imagenet

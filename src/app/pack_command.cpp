@@ -1,18 +1,21 @@
-// `imagenet_train pack --src DIR --dst DIR [--shard_size 256MB]`: writes an ImageFolder
-// dataset as WebDataset-style tar shards (data_format: shards reads them).
-#include <climits>
+// Implements app/pack_command.h.
+#include "imagenet/app/pack_command.h"
 
-#include "commands.h"
+#include <CLI/CLI.hpp>
+#include <climits>
+#include <memory>
+
+#include "imagenet/app/config_flags.h"
 #include "imagenet/data/shards.h"
 #include "imagenet/logging/progress.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/strings.h"
 
-namespace imagenet::cli {
+namespace imagenet {
 
-void register_pack_command(CLI::App& app, CommandAction& action) {
-  CLI::App* sub = app.add_subcommand(
+void register_pack_command(SubcommandContext& context) {
+  CLI::App* sub = context.app.add_subcommand(
       "pack",
       "Pack train/ and val/ into tar shards (WebDataset layout: <key>.jpg + <key>.cls), so "
       "that network storage serves a few large sequential reads; train with data_format: shards");
@@ -22,14 +25,9 @@ void register_pack_command(CLI::App& app, CommandAction& action) {
   sub->add_option("--dst", options->dst, "Destination folder")->required();
   sub->add_option("--shard_size,--shard-size", *shard_size, "Bytes per shard, e.g. 256MB, 1GB")
       ->capture_default_str();
-  sub->add_option("--num_classes,--num-classes,--subset", options->num_classes,
-                  "Classes to pack (0: all), chosen as training's num_classes chooses them")
-      ->capture_default_str();
-  sub->add_option("--subset_seed,--subset-seed", options->subset_seed, "Seed of the choice")
-      ->capture_default_str();
-  sub->add_option("--threads", options->threads, "Parallel reads of the source files")
-      ->capture_default_str();
-  sub->callback([&action, options, shard_size] {
+  add_class_choice_flags(*sub, options->num_classes, options->subset_seed, options->threads,
+                         "Parallel reads of the source files");
+  sub->callback([&action = context.action, options, shard_size] {
     action = [options, shard_size] {
       log_init({});
       uint64_t bytes = 0;
@@ -54,4 +52,4 @@ void register_pack_command(CLI::App& app, CommandAction& action) {
   });
 }
 
-}  // namespace imagenet::cli
+}  // namespace imagenet

@@ -1,29 +1,56 @@
-// Implements lrfind/lr_find_command.h: the flags, config, device and data are checked before
+// Implements app/lrfind_command.h: the flags, config, device and data are checked before
 // anything runs; the processes are launched and meet as for training (train_command.cpp); the
 // sweep runs on a Trainer built exactly as training builds it, with a per-step LR instead of
 // the schedule (no warmup); then rank 0 writes the CSV, the picture, the suggestion and, when
 // asked, the config file. The run's checkpoints, metrics.csv and config.yaml are never
 // written: the swept weights are thrown away.
-#include "imagenet/lrfind/lr_find_command.h"
+#include "imagenet/app/lrfind_command.h"
 
-#include <torch/version.h>
-
+#include <CLI/CLI.hpp>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <memory>
 
+#include "imagenet/app/config_flags.h"
 #include "imagenet/config/config_file_edit.h"
-#include "imagenet/data/dataset.h"
-#include "imagenet/distributed/launch_env.h"
 #include "imagenet/lrfind/lr_find_report.h"
 #include "imagenet/lrfind/lr_finder.h"
-#include "imagenet/train/dist_setup.h"
-#include "imagenet/train/run_setup.h"
-#include "imagenet/train/torch_compat.h"
+#include "imagenet/lrfind/lr_suggestion.h"
+#include "imagenet/lrfind/lr_sweep.h"
+#include "imagenet/train/run_session.h"
+#include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"
+#include "imagenet/util/stop_signal.h"
 
 namespace imagenet {
 namespace {
+
+struct LrFindCommand {
+  ConfigFlags flags;
+  ConfigSources sources;
+  LrSweepOptions sweep;
+  LrSuggestionOptions rule;
+  /// Write the suggested per-256 `lr` into sources.file in place.
+  bool update_config = false;
+  bool verbose = false;
+  /// List the data folders again instead of using the index cache.
+  bool rescan = false;
+};
+
+/// "none" or "off" turn the early stop off (Lightning's None); otherwise a number.
+double parse_early_stop_threshold(const std::string& text) {
+  const std::string t = str_to_lower(str_trim(text));
+  if (t == "none" || t == "off") return 0;
+  char* end = nullptr;
+  const double value = std::strtod(t.c_str(), &end);
+  IMAGENET_USAGE_CHECK(!t.empty() && *end == '\0' && std::isfinite(value),
+                       "--early_stop_threshold ", text,
+                       ": expected a number such as 4, or none to sweep the whole range.");
+  return value;
+}
 
 /// The sweep must leave the suggestion at least 2 points, or it is pointless to run it.
 void check_suggestion_window(const LrFindCommand& command) {
@@ -76,9 +103,7 @@ void update_config(const LrFindCommand& command, const LrFindReport& report, con
   }
 }
 
-}  // namespace
-
-int run_lr_find_command(const LrFindCommand& command) {
+int run_lr_find_command(const LrFindCommand& command, const std::vector<std::string>& argv) {
   log_init({/*console=*/true, command.verbose, ""});
 
   // 1. Flags and config, before anything runs.
@@ -89,41 +114,28 @@ int run_lr_find_command(const LrFindCommand& command) {
 
   // 2. Who this process is, as for training: one process, the launcher of this node's workers,
   // or one rank of several.
-  const DistEnv dist = resolve_dist_env(current_environment(), dist_request(config));
+  const DistEnv dist = resolve_run_env(config);
   if (dist.kind == LaunchKind::kLauncher)
-    return launch_workers(command.argv, dist, "the LR finder",
+    return launch_workers(argv, dist, "the LR finder",
                           str_cat("Its log is in ", config.output.output_dir,
                                   "/logs/ (lrfind_*.log, one file per rank)."));
   const bool main_rank = dist.rank == 0;
-  log_as_rank(dist, command.verbose);
 
-  // 3. Device and data, before anything is written.
-  const c10::Device device = resolve_device(config, dist);
-  check_precision(config, device);
-  const DataSplits data = open_datasets(config, {command.rescan});
+  // 3. Device and data checked, then the log, next to the run's (whose checkpoints, metrics.csv
+  // and config.yaml stay as they are), one per rank.
+  RunSessionOptions options;
+  options.command = "lrfind";
+  options.title = "lrfind";
+  options.output_dir = config.output.output_dir;
+  options.verbose = command.verbose;
+  options.rescan = command.rescan;
+  RunSession session = open_run_session(config, dist, options);
+  const RunPaths& paths = session.paths;
 
-  // 4. The log, next to the run's (whose checkpoints, metrics.csv and config.yaml stay as
-  // they are), one per rank.
-  const RunPaths paths = make_run_paths(config.output.output_dir);
-  open_rank_log(paths.output_dir, "lrfind", file_timestamp(), dist);
-  const int threads = configure_cpu_threads(config, dist.local_world_size);
-  log_info(str_cat("imagenet_train lrfind ", IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
-                   compat::describe_device(device), ", ", threads, " CPU threads"));
-  if (dist.distributed) {
-    log_info("process: " + dist.describe());
-    for (const auto& note : dist.notes) log_info(note);
-  }
-  log_file_only("resolved config:\n" + config_to_yaml(config));
-  if (device.is_cuda())
-    compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
-  std::shared_ptr<ProcessGroup> group;
-  if (dist.distributed) group = join_process_group(config, dist, device);
-
-  // 5. The sweep, on the model, data pipeline and step that training uses. With several ranks
+  // 4. The sweep, on the model, data pipeline and step that training uses. With several ranks
   // each steps on its share of the total batch and they record the same mean loss, so they
   // stop together; a signal stops them all after the same step.
-  Trainer trainer(config, RunContext{device, dist.rank, dist.world_size, group}, data, paths,
-                  stop_signal_received);
+  Trainer trainer(config, session.context(), session.data, paths, stop_signal_received);
   const TrainingPlan& plan = trainer.plan();
   const LrSweepOptions& o = command.sweep;
   if (dist.distributed) log_info("plan: " + plan.describe());
@@ -138,17 +150,19 @@ int run_lr_find_command(const LrFindCommand& command) {
                                            format_number(o.early_stop_threshold), " x the best")
                                  : std::string("off")));
   LrSweep sweep(o);
-  install_stop_signal_handlers();
   const auto start = std::chrono::steady_clock::now();
-  const int signal = run_lr_sweep(trainer, sweep, config.output.log_every_n_steps);
+  int signal = 0;
+  {
+    StopSignalScope signals;
+    signal = run_lr_sweep(trainer, sweep, config.output.log_every_n_steps);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  restore_default_signal_handlers();
   const int64_t steps = static_cast<int64_t>(sweep.points().size());
   log_info(str_printf("sweep: %lld steps in %.1f s, %.1f img/s", static_cast<long long>(steps),
                       seconds, steps * plan.total_batch / std::max(seconds, 1e-9)));
 
-  // 6. The suggestion, lr_find.csv and lr_find.png (rank 0; every rank holds the same curve).
+  // 5. The suggestion, lr_find.csv and lr_find.png (rank 0; every rank holds the same curve).
   LrFindReport report;
   report.sweep = o;
   report.rule = command.rule;
@@ -172,7 +186,7 @@ int run_lr_find_command(const LrFindCommand& command) {
     log_info(str_cat("wrote ", str_join(files, " and ")));
   }
 
-  // 7. The verdict. Only a complete sweep gives a suggestion that touches the config.
+  // 6. The verdict. Only a complete sweep gives a suggestion that touches the config.
   if (sweep.end() == LrSweepEnd::kStopped) {
     log_warn(str_cat("The LR finder ", sweep.describe_end(), "; no suggestion, config unchanged."));
     return code;
@@ -208,6 +222,60 @@ int run_lr_find_command(const LrFindCommand& command) {
   if (command.update_config) update_config(command, report, config);
   log_flush();
   return code;
+}
+
+}  // namespace
+
+void register_lrfind_command(SubcommandContext& context) {
+  CLI::App* sub = context.app.add_subcommand(
+      "lrfind",
+      "Find a learning rate: sweep it over a few steps of real training and suggest the one "
+      "where the loss falls fastest (Lightning's LR finder; also `imagenet_lrfind`)");
+  auto command = std::make_shared<LrFindCommand>();
+  ConfigFlags* flags = &command->flags;
+  auto early_stop = std::make_shared<std::string>("4");
+  auto mode = std::make_shared<std::string>("exponential");
+  auto slope = std::make_shared<std::string>("lr");
+  add_config_flags(*sub, *flags);
+  LrSweepOptions& o = command->sweep;
+  sub->add_option("--min_lr,--min-lr", o.min_lr, "First LR of the sweep (the optimizer's)")
+      ->capture_default_str();
+  sub->add_option("--max_lr,--max-lr", o.max_lr, "Last LR of the sweep")->capture_default_str();
+  sub->add_option("--num_training,--num-training", o.num_training, "Steps of the sweep")
+      ->capture_default_str();
+  sub->add_option("--mode", *mode, "LR ramp: exponential or linear")
+      ->check(CLI::IsMember({"exponential", "linear"}))
+      ->capture_default_str();
+  sub->add_option("--early_stop_threshold,--early-stop-threshold", *early_stop,
+                  "Stop when the smoothed loss exceeds this many times the best; none: never")
+      ->capture_default_str();
+  sub->add_option("--beta", o.beta, "Smoothing of the loss (running average weight)")
+      ->capture_default_str();
+  sub->add_option("--slope", *slope,
+                  "Differentiate the loss against the LR values (lr, Lightning >= 2.5.3) or "
+                  "the step index (index, Lightning before 2.5.3)")
+      ->check(CLI::IsMember({"lr", "index"}))
+      ->capture_default_str();
+  sub->add_option("--skip_begin,--skip-begin", command->rule.skip_begin,
+                  "Points left out of the suggestion at the start")
+      ->capture_default_str();
+  sub->add_option("--skip_end,--skip-end", command->rule.skip_end,
+                  "Points left out of the suggestion at the end")
+      ->capture_default_str();
+  sub->add_flag("--update_config,--update-config", command->update_config,
+                "Write the suggested lr (per 256 images) into the --config file, in place");
+  sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
+  sub->add_flag("--rescan", command->rescan,
+                "List the data folders again instead of using the cached index");
+  sub->callback([&action = context.action, command, early_stop, mode, slope, argv = context.argv] {
+    action = [command, early_stop, mode, slope, argv] {
+      command->sources = config_sources(command->flags);
+      command->sweep.early_stop_threshold = parse_early_stop_threshold(*early_stop);
+      command->sweep.mode = *mode == "linear" ? LrSweepMode::kLinear : LrSweepMode::kExponential;
+      command->rule.slope = *slope == "index" ? LrSlope::kIndex : LrSlope::kLr;
+      return run_lr_find_command(*command, argv);
+    };
+  });
 }
 
 }  // namespace imagenet

@@ -1,14 +1,20 @@
 // The flags that build a run's config (--config, the seeds' named flags, --set), shared by
-// every subcommand that reads a config. Private to src/cli.
+// every subcommand that reads a config, and the class-choice flags that `subset` and `pack`
+// share.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "imagenet/config/config_loader.h"
 
-namespace imagenet::cli {
+namespace CLI {
+class App;
+class Option;
+}  // namespace CLI
+
+namespace imagenet {
 
 struct ConfigFlags {
   std::string config_file;
@@ -28,4 +34,9 @@ ConfigSources config_sources(const ConfigFlags& flags);
 /// True when the user gave `key` on the command line (named flag or --set).
 bool flag_sets_key(const ConfigFlags& flags, const std::string& key);
 
-}  // namespace imagenet::cli
+/// --num_classes (--subset) and --subset_seed: which classes a copy takes, chosen as training's
+/// num_classes and subset_seed choose them; and --threads, the reads in flight.
+void add_class_choice_flags(CLI::App& app, int& num_classes, int64_t& subset_seed, int& threads,
+                            const std::string& threads_help);
+
+}  // namespace imagenet

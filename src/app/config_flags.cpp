@@ -1,9 +1,11 @@
-// Implements config_flags.h.
-#include "config_flags.h"
+// Implements app/config_flags.h.
+#include "imagenet/app/config_flags.h"
+
+#include <CLI/CLI.hpp>
 
 #include "imagenet/util/strings.h"
 
-namespace imagenet::cli {
+namespace imagenet {
 namespace {
 
 // The named flags of the seeds' train.py, each the same as --set <key>=<value>.
@@ -75,4 +77,14 @@ bool flag_sets_key(const ConfigFlags& flags, const std::string& key) {
   return false;
 }
 
-}  // namespace imagenet::cli
+void add_class_choice_flags(CLI::App& app, int& num_classes, int64_t& subset_seed, int& threads,
+                            const std::string& threads_help) {
+  app.add_option("--num_classes,--num-classes,--subset", num_classes,
+                 "Classes to take (0: all), chosen as training's num_classes chooses them")
+      ->capture_default_str();
+  app.add_option("--subset_seed,--subset-seed", subset_seed, "Seed of the choice")
+      ->capture_default_str();
+  app.add_option("--threads", threads, threads_help)->capture_default_str();
+}
+
+}  // namespace imagenet
