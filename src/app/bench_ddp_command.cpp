@@ -64,7 +64,7 @@ int run_bench_ddp_command(const BenchDdpCommand& command, const std::vector<std:
   const int threads = session.cpu_threads;
   std::shared_ptr<ProcessGroup> group = session.group;
 
-  TrainStep step(config, device, command.num_classes);
+  TrainStep step(train_step_options(config), device, command.num_classes);
   step.model()->train();
   if (config.dist.sync_batchnorm)
     step.model()->set_batch_norm_fn(

@@ -35,7 +35,7 @@ int run_bench_model_command(const BenchModelCommand& command) {
   configure_cpu_threads(config);
   if (cuda) compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
-  TrainStep step(config, device, command.num_classes);
+  TrainStep step(train_step_options(config), device, command.num_classes);
   step.model()->train();
   const int64_t n = config.train.batch_size, size = config.data.img_size;
   // A fixed synthetic batch: what the loader would deliver, already on the device.

@@ -1,6 +1,11 @@
 // Implements train/batch_input.h. The CUDA path is compiled only with a CUDA LibTorch.
 #include "imagenet/train/batch_input.h"
 
+#include <map>
+#include <mutex>
+
+#include "imagenet/data/loader_options.h"
+
 #ifdef IMAGENET_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -110,6 +115,35 @@ at::Tensor denormalize_to_uint8(const at::Tensor& images) {
       .to(at::kByte)
       .permute({0, 2, 3, 1})
       .contiguous();
+}
+
+std::unique_ptr<BatchLoader> open_run_loader(const Config& config,
+                                             std::shared_ptr<const DatasetIndex> index, bool train,
+                                             int rank, int world_size, c10::Device device) {
+  LoaderOptions o = loader_options_from_config(config, train, rank, world_size);
+  o.sampler.pad = false;  // validation: each image once over all ranks
+  const BatchLimit& limit = train ? config.data.limit_train_batches : config.data.limit_val_batches;
+  o.max_batches = limit.apply(batches_per_epoch(*index, o));
+  if (device.is_cuda() && config.data.pin_memory) {
+    // Page-locked tensors, held until the loader releases their memory.
+    struct Pinned {
+      std::mutex mutex;
+      std::map<void*, at::Tensor> tensors;
+    };
+    auto pinned = std::make_shared<Pinned>();
+    o.allocator.allocate = [pinned](size_t bytes) {
+      at::Tensor t = at::empty({static_cast<int64_t>(bytes)},
+                               at::TensorOptions().dtype(at::kByte).pinned_memory(true));
+      std::lock_guard<std::mutex> lock(pinned->mutex);
+      pinned->tensors[t.data_ptr()] = t;
+      return t.data_ptr();
+    };
+    o.allocator.release = [pinned](void* memory) {
+      std::lock_guard<std::mutex> lock(pinned->mutex);
+      pinned->tensors.erase(memory);
+    };
+  }
+  return std::make_unique<BatchLoader>(std::move(index), std::move(o));
 }
 
 }  // namespace imagenet

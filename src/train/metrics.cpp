@@ -42,4 +42,39 @@ double MetricSums::acc5() const {
                           : NAN;
 }
 
+void MetricSums::sum_over_ranks(ProcessGroup& group, const std::vector<int64_t*>& extra) {
+  if (!group.distributed()) return;
+  std::vector<double> host{static_cast<double>(loss_samples),
+                           static_cast<double>(accuracy_samples)};
+  for (const int64_t* count : extra) host.push_back(static_cast<double>(*count));
+  at::Tensor packed =
+      at::cat({loss_sum.to(at::kDouble), correct.to(at::kDouble),
+               at::tensor(host, at::TensorOptions().dtype(at::kDouble)).to(loss_sum.device())});
+  group.all_reduce_sum({packed});
+  packed = packed.cpu();
+  auto value = [&](int64_t i) { return packed[i].item<double>(); };
+  loss_sum.fill_(value(0));
+  correct[0].fill_(static_cast<int64_t>(std::llround(value(1))));
+  correct[1].fill_(static_cast<int64_t>(std::llround(value(2))));
+  loss_samples = std::llround(value(3));
+  accuracy_samples = std::llround(value(4));
+  for (size_t i = 0; i < extra.size(); ++i) *extra[i] = std::llround(value(5 + i));
+}
+
+void MetricSums::store(TrainingProgress& progress) const {
+  progress.loss_sum = loss_sum.item<double>();
+  progress.loss_samples = loss_samples;
+  progress.correct1 = correct[0].item<int64_t>();
+  progress.correct5 = correct[1].item<int64_t>();
+  progress.accuracy_samples = accuracy_samples;
+}
+
+void MetricSums::load(const TrainingProgress& progress) {
+  loss_sum.fill_(progress.loss_sum);
+  loss_samples = progress.loss_samples;
+  correct[0].fill_(progress.correct1);
+  correct[1].fill_(progress.correct5);
+  accuracy_samples = progress.accuracy_samples;
+}
+
 }  // namespace imagenet

@@ -1,6 +1,7 @@
 // Implements train/train_step.h.
 #include "imagenet/train/train_step.h"
 
+#include <torch/csrc/autograd/anomaly_mode.h>
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/utils.h>
 
@@ -42,8 +43,20 @@ void to_channels_last(torch::nn::Module& module) {
     if (b.dim() == 4) b.set_data(b.contiguous(at::MemoryFormat::ChannelsLast));
 }
 
-TrainStep::TrainStep(const Config& config, c10::Device device, int64_t num_classes)
-    : config_(config), device_(device), num_classes_(num_classes) {
+TrainStepOptions train_step_options(const Config& config) {
+  TrainStepOptions o;
+  o.model = config.model;
+  o.optim = config.optim;
+  o.mix = config.mix;
+  o.precision = config.train.precision;
+  o.seed = config.train.seed;
+  o.detect_anomaly = config.train.detect_anomaly;
+  return o;
+}
+
+TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_classes)
+    : options_(std::move(options)), device_(device), num_classes_(num_classes) {
+  const TrainStepOptions& config = options_;
   if (config.model.compile_model) {
     if (!CudaGraph::unavailable_reason().empty()) {
       why_eager_ = CudaGraph::unavailable_reason();
@@ -58,7 +71,14 @@ TrainStep::TrainStep(const Config& config, c10::Device device, int64_t num_class
       log_warn(str_cat("compile_model: true: the training step runs eagerly: ", why_eager_));
     }
   }
-  torch::manual_seed(static_cast<uint64_t>(config.train.seed));
+  if (config.detect_anomaly) {
+    // Process-wide, as Lightning's detect_anomaly sets torch.autograd.set_detect_anomaly.
+    torch::autograd::AnomalyMode::set_enabled(true);
+    log_warn(
+        "detect_anomaly: true: every backward checks its outputs for NaN and inf and names the "
+        "operation that made them; training is several times slower.");
+  }
+  torch::manual_seed(static_cast<uint64_t>(config.seed));
   model_ = ResNet(ResNetOptions{config.model.arch, num_classes, config.model.zero_init_residual});
   model_->to(device);
   channels_last_ = config.model.channels_last;
@@ -69,8 +89,7 @@ TrainStep::TrainStep(const Config& config, c10::Device device, int64_t num_class
   sgd.momentum = config.optim.momentum;
   sgd.nesterov = config.optim.nesterov;
   optimizer_ = std::make_unique<Sgd>(parameter_groups(*model_, config.optim), sgd);
-  scaler_ =
-      std::make_unique<GradScaler>(config.train.precision == Precision::kFloat16Mixed, device);
+  scaler_ = std::make_unique<GradScaler>(config.precision == Precision::kFloat16Mixed, device);
 }
 
 TrainStep::~TrainStep() = default;
@@ -111,13 +130,13 @@ StepResult TrainStep::run(DeviceBatch& input, double lr, int64_t step) {
   const int width = static_cast<int>(input.images.size(3));
 
   // 1. Mixup / CutMix, drawn from (seed, step), eagerly in both modes.
-  Rng rng(derive_seed(static_cast<uint64_t>(config_.train.seed), kMixStream,
-                      static_cast<uint64_t>(step)));
-  MixParams mix = sample_mix_params(config_.mix, height, width, rng);
+  Rng rng(
+      derive_seed(static_cast<uint64_t>(options_.seed), kMixStream, static_cast<uint64_t>(step)));
+  MixParams mix = sample_mix_params(options_.mix, height, width, rng);
   at::Tensor targets;
   if (mix.kind != MixKind::kNone) {
     targets =
-        apply_mix(input.images, input.labels, mix, num_classes_, config_.optim.label_smoothing);
+        apply_mix(input.images, input.labels, mix, num_classes_, options_.optim.label_smoothing);
     result.mixed = true;
   }
   optimizer_->set_lr(lr);
@@ -139,14 +158,14 @@ StepResult TrainStep::run_eager(DeviceBatch& input, const at::Tensor& targets, d
                                 StepResult result) {
   // 2. Forward under autocast; the loss in float32.
   {
-    AutocastGuard autocast(device_.type(), config_.train.precision);
+    AutocastGuard autocast(device_.type(), options_.precision);
     result.logits = model_->forward(input.images);
   }
   at::Tensor logits = result.logits.to(at::kFloat);
   result.loss = targets.defined()
                     ? soft_target_cross_entropy(logits, targets)
                     : at::cross_entropy_loss(logits, input.labels, {}, at::Reduction::Mean, -100,
-                                             config_.optim.label_smoothing);
+                                             options_.optim.label_smoothing);
 
   // 3. Backward, scaled for fp16; then the gradient all-reduce of DDP, if any. Gradients are
   // dropped rather than zeroed (one pass less), except under DDP, whose buckets they view.
@@ -172,7 +191,7 @@ StepResult TrainStep::run_graphed(DeviceBatch& input, const at::Tensor& targets,
   if (g.targets.defined()) {
     g.targets.copy_(targets.defined() ? targets
                                       : smooth_one_hot(input.labels, num_classes_,
-                                                       config_.optim.label_smoothing));
+                                                       options_.optim.label_smoothing));
   } else {
     g.labels.copy_(input.labels);
   }
@@ -190,10 +209,10 @@ bool TrainStep::capture_graph(const DeviceBatch& input) {
   Graph& g = *graph_;
   auto f32 = at::TensorOptions().dtype(at::kFloat).device(device_);
   g.images = at::empty_like(input.images).copy_(input.images);
-  if (mixing_enabled(config_.mix)) {
+  if (mixing_enabled(options_.mix)) {
     // Steps that do not mix use one-hot smoothed targets: the same loss as label smoothing.
     g.targets = at::empty({input.images.size(0), num_classes_}, f32);
-    g.targets.copy_(smooth_one_hot(input.labels, num_classes_, config_.optim.label_smoothing));
+    g.targets.copy_(smooth_one_hot(input.labels, num_classes_, options_.optim.label_smoothing));
   } else {
     g.labels = input.labels.clone();
   }
@@ -220,14 +239,14 @@ void TrainStep::graph_body() {
   Graph& g = *graph_;
   at::Tensor logits;
   {
-    AutocastGuard autocast(device_.type(), config_.train.precision);
+    AutocastGuard autocast(device_.type(), options_.precision);
     logits = model_->forward(g.images);
   }
   at::Tensor logits32 = logits.to(at::kFloat);
   at::Tensor loss = g.targets.defined()
                         ? soft_target_cross_entropy(logits32, g.targets)
                         : at::cross_entropy_loss(logits32, g.labels, {}, at::Reduction::Mean, -100,
-                                                 config_.optim.label_smoothing);
+                                                 options_.optim.label_smoothing);
   scaler_->scale(loss).backward();
   std::vector<at::Tensor> grads = optimizer_->gradients();
   at::Tensor found_inf;
@@ -245,10 +264,10 @@ void TrainStep::graph_body() {
 void TrainStep::clip_gradients_on_device(const std::vector<at::Tensor>& grads) {
   // What torch.nn.utils.clip_grad_norm_/clip_grad_value_ compute, without returning the norm
   // to the host.
-  const double limit = config_.optim.gradient_clip_val;
+  const double limit = options_.optim.gradient_clip_val;
   if (limit <= 0 || grads.empty()) return;
   at::NoGradGuard no_grad;
-  if (config_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
+  if (options_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
     std::vector<at::Tensor> norms;
     for (const auto& g : grads) norms.push_back(g.norm().to(at::kFloat));
     at::Tensor coef = ((at::stack(norms).norm() + 1e-6).reciprocal() * limit).clamp_max(1.0);
@@ -259,10 +278,10 @@ void TrainStep::clip_gradients_on_device(const std::vector<at::Tensor>& grads) {
 }
 
 void TrainStep::clip_gradients() {
-  const double limit = config_.optim.gradient_clip_val;
+  const double limit = options_.optim.gradient_clip_val;
   if (limit <= 0) return;
   std::vector<at::Tensor> params = optimizer_->parameters();
-  if (config_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
+  if (options_.optim.gradient_clip_algorithm == ClipAlgorithm::kNorm) {
     torch::nn::utils::clip_grad_norm_(params, limit);
   } else {
     torch::nn::utils::clip_grad_value_(params, limit);

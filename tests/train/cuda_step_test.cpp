@@ -82,8 +82,8 @@ TEST(CudaGraphStep, ReplaysTheEagerLossCurve) {
                    << "precision " << static_cast<int>(precision) << ", mix " << mix);
       Config eager_config = step_config(precision, false, mix);
       Config graph_config = step_config(precision, true, mix);
-      TrainStep eager(eager_config, kCuda, kClasses);
-      TrainStep graphed(graph_config, kCuda, kClasses);
+      TrainStep eager(train_step_options(eager_config), kCuda, kClasses);
+      TrainStep graphed(train_step_options(graph_config), kCuda, kClasses);
       std::vector<float> a = run_steps(eager, data);
       std::vector<float> b = run_steps(graphed, data);
       EXPECT_FALSE(eager.graphed());
@@ -101,9 +101,9 @@ TEST(CudaGraphStep, ReplaysTheEagerLossCurve) {
 TEST(CudaGraphStep, FallsBackToEagerWithAReason) {
   SKIP_WITHOUT_CUDA();
   Config config = step_config(Precision::kBFloat16Mixed, true, false);
-  TrainStep cpu_step(config, c10::Device(c10::kCPU), kClasses);
+  TrainStep cpu_step(train_step_options(config), c10::Device(c10::kCPU), kClasses);
   EXPECT_NE(cpu_step.why_eager().find("CUDA device"), std::string::npos);
-  TrainStep ddp_step(config, kCuda, kClasses);
+  TrainStep ddp_step(train_step_options(config), kCuda, kClasses);
   ddp_step.set_after_backward([] {});
   EXPECT_NE(ddp_step.why_eager().find("all-reduce"), std::string::npos);
   run_steps(ddp_step, batches(kGraphWarmupSteps + 2));
@@ -171,7 +171,7 @@ TEST(CudaGradScaler, SkipsOnOverflowAndGrowsBackOnTheDevice) {
 TEST(CudaStep, ChannelsLastModelInputsAndGradients) {
   SKIP_WITHOUT_CUDA();
   Config config = step_config(Precision::kBFloat16Mixed, false, false);
-  TrainStep step(config, kCuda, kClasses);
+  TrainStep step(train_step_options(config), kCuda, kClasses);
   run_steps(step, batches(1));
   int four_d = 0;
   for (const auto& p : step.model()->parameters()) {

@@ -8,6 +8,7 @@
 
 #include <memory>
 
+#include "imagenet/config/config.h"
 #include "imagenet/data/batch_loader.h"
 
 namespace imagenet {
@@ -40,12 +41,23 @@ class BatchTransfer {
   /// The batch on the device; `batch` is released (possibly after its copy ends).
   DeviceBatch to_device(std::shared_ptr<const Batch> batch, BatchLoader& loader);
 
+  c10::Device device() const { return device_; }
+
  private:
   struct CudaState;
   c10::Device device_;
   bool channels_last_;
   std::unique_ptr<CudaState> cuda_;  // the copy stream; null on the CPU
 };
+
+/// A run's loader of one split, as its config sets it up: training takes random crops and
+/// drops the last partial batch, validation center-crops and reads every image once over the
+/// ranks (so its metrics are exact); limit_train_batches / limit_val_batches apply. The batch
+/// buffers are page-locked when batches are copied to a GPU (pin_memory), so the copy runs
+/// asynchronously.
+std::unique_ptr<BatchLoader> open_run_loader(const Config& config,
+                                             std::shared_ptr<const DatasetIndex> index, bool train,
+                                             int rank, int world_size, c10::Device device);
 
 /// Undoes the normalization: [N, 3, H, W] float -> [N, H, W, 3] uint8 (for pictures).
 at::Tensor denormalize_to_uint8(const at::Tensor& images);

@@ -5,6 +5,12 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
+#include <vector>
+
+#include "imagenet/checkpoint/checkpoint.h"
+#include "imagenet/distributed/process_group.h"
+
 namespace imagenet {
 
 /// Number of samples whose label is within the top 1 and top 5 predictions: int64 [2].
@@ -24,6 +30,15 @@ struct MetricSums {
   double mean_loss() const;  ///< NaN when empty
   double acc1() const;       ///< fraction in [0, 1]; NaN when nothing was counted
   double acc5() const;
+
+  /// Sums the epoch's counts over the ranks of `group`, in place, with `extra` counts (bad
+  /// samples, say) summed alongside: exact sums, not averages of averages (float64 holds counts
+  /// exactly up to 2^53). A group of one leaves everything as it is.
+  void sum_over_ranks(ProcessGroup& group, const std::vector<int64_t*>& extra = {});
+
+  /// The sums of an interrupted epoch as a mid-epoch checkpoint keeps them, and back.
+  void store(TrainingProgress& progress) const;
+  void load(const TrainingProgress& progress);
 };
 
 }  // namespace imagenet

@@ -24,16 +24,32 @@ struct StepResult {
   bool stepped = true;  ///< false when an fp16 overflow skipped the update
 };
 
+/// The slice of the config a step needs, copied: the step never refers back to a Config.
+struct TrainStepOptions {
+  ModelConfig model;
+  OptimConfig optim;
+  MixConfig mix;
+  Precision precision = Precision::kFloat32;
+  /// Seeds the model's initialization and the per-step mixing draws.
+  int64_t seed = 42;
+  /// Autograd's anomaly detection: a backward that produces NaN or inf throws, naming the
+  /// operation whose forward made it (slow; for finding where a run diverges).
+  bool detect_anomaly = false;
+};
+
+/// The step's slice of `config`.
+TrainStepOptions train_step_options(const Config& config);
+
 /// Eager steps before the step is captured as a CUDA graph (as torch.cuda.graph's examples:
 /// cuDNN autotuning and lazy initialization happen before the capture).
 constexpr int64_t kGraphWarmupSteps = 3;
 
 class TrainStep {
  public:
-  /// Builds the model on `device` (initialized from config.train.seed), the optimizer and the
-  /// loss scaler. With compile_model the step runs as a CUDA graph after kGraphWarmupSteps
+  /// Builds the model on `device` (initialized from options.seed), the optimizer and the loss
+  /// scaler. With model.compile_model the step runs as a CUDA graph after kGraphWarmupSteps
   /// eager steps, or eagerly with a logged reason where it cannot.
-  TrainStep(const Config& config, c10::Device device, int64_t num_classes);
+  TrainStep(TrainStepOptions options, c10::Device device, int64_t num_classes);
   ~TrainStep();
 
   /// One optimizer update on `input` (mixed in place when mixing draws so) at learning rate
@@ -67,7 +83,7 @@ class TrainStep {
   void clip_gradients();
   void clip_gradients_on_device(const std::vector<at::Tensor>& grads);
 
-  const Config& config_;
+  const TrainStepOptions options_;
   c10::Device device_;
   int64_t num_classes_;
   bool channels_last_ = false;

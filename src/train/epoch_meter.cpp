@@ -1,0 +1,96 @@
+// Implements train/epoch_meter.h.
+#include "imagenet/train/epoch_meter.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "imagenet/logging/training_curves.h"
+#include "imagenet/util/log.h"
+#include "imagenet/util/strings.h"
+
+namespace imagenet {
+namespace {
+
+std::string percent(double fraction) {
+  return std::isnan(fraction) ? std::string("n/a") : str_printf("%.2f%%", 100.0 * fraction);
+}
+
+}  // namespace
+
+void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, MetricsCsv& csv,
+                  const std::string& output_dir) {
+  log_info(str_cat("Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss),
+                   ", train/acc1 ", percent(m.train_acc1), ", val/loss ",
+                   str_printf("%.4f", m.val_loss), ", val/acc1 ", percent(m.val_acc1),
+                   ", val/acc5 ", percent(m.val_acc5), ", lr ", str_printf("%.4g", m.lr), ", ",
+                   str_printf("%.1f", m.images_per_second), " img/s, data wait ",
+                   percent(m.data_wait), ", ", format_duration(m.seconds)));
+  if (m.bad_samples > 0 || m.read_retries > 0)
+    log_warn(str_cat(m.bad_samples, " unreadable images were skipped (replaced) and ",
+                     m.read_retries, " reads retried this epoch"));
+  if (!m.data_advice.empty())
+    log_warn(str_cat("the model waited for data ", percent(m.data_wait),
+                     " of this epoch: the loader is the bottleneck. ", m.data_advice));
+  csv.log({{"train/loss", m.train_loss},
+           {"train/acc1", m.train_acc1},
+           {"train/acc5", m.train_acc5},
+           {"val/loss", m.val_loss},
+           {"val/acc1", m.val_acc1},
+           {"val/acc5", m.val_acc5},
+           {"lr", m.lr},
+           {"train/images_per_sec", m.images_per_second},
+           {"train/data_wait", m.data_wait},
+           {"train/bad_samples", static_cast<double>(m.bad_samples)},
+           {"train/read_retries", static_cast<double>(m.read_retries)},
+           {"epoch_time_sec", m.seconds}},
+          epoch, global_step);
+  try {
+    write_training_curves_png(csv.path(), output_dir + "/curves.png");
+  } catch (const std::exception& e) {  // a picture is not worth stopping a run for
+    log_warn(str_cat("could not draw curves.png: ", e.what()));
+  }
+}
+
+EpochMeter::EpochMeter(EpochMeterOptions options)
+    : options_(std::move(options)),
+      bar_(options_.title, options_.steps, options_.first_step, options_.log_every_n_steps),
+      start_(Clock::now()) {}
+
+void EpochMeter::step_done(int64_t done, int64_t images, int64_t global_step, double lr,
+                           const at::Tensor& loss) {
+  images_ += images;
+  lr_ = lr;
+  loss_ = loss;
+  bar_.update(done, [this] { return postfix(); });
+  if (options_.csv != nullptr && global_step % options_.log_every_n_steps == 0)
+    options_.csv->log({{"train/loss_step", loss_value()}, {"lr", lr}}, options_.epoch, global_step);
+}
+
+void EpochMeter::finish() {
+  bar_.finish(postfix());
+}
+
+double EpochMeter::seconds() const {
+  return std::max(std::chrono::duration<double>(Clock::now() - start_).count(), 1e-9);
+}
+
+double EpochMeter::images_per_second() const {
+  return static_cast<double>(images_) * options_.world_size / seconds();
+}
+
+double EpochMeter::data_wait() const {
+  return wait_seconds_ / seconds();
+}
+
+double EpochMeter::loss_value() const {
+  const double loss = loss_.defined() ? loss_.item<double>() : NAN;
+  if (options_.check_loss && loss_.defined()) options_.check_loss(loss);
+  return loss;
+}
+
+std::string EpochMeter::postfix() const {
+  return str_printf("img/s=%.0f, data=%.0f%%, lr=%.4g, train/loss=%.4g", images_per_second(),
+                    100.0 * data_wait(), lr_, loss_value());
+}
+
+}  // namespace imagenet
