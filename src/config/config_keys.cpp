@@ -539,6 +539,11 @@ std::vector<ConfigKey> build_keys() {
                        F(train.cudnn_benchmark)));
   k.push_back(bool_key("tf32", train, "Allow TF32 matrix maths for float32 on Ampere and newer.",
                        F(train.tf32)));
+  k.push_back(bool_key("detect_anomaly", train,
+                       "Autograd's anomaly detection (Lightning's detect_anomaly): a backward "
+                       "that makes NaN or inf stops the run, naming the operation. Slow; for "
+                       "finding where a run diverges.",
+                       F(train.detect_anomaly)));
 
   // ---- distributed -------------------------------------------------------------------------
   const std::string dist = "Distributed";

@@ -74,6 +74,7 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
   if (config.detect_anomaly) {
     // Process-wide, as Lightning's detect_anomaly sets torch.autograd.set_detect_anomaly.
     torch::autograd::AnomalyMode::set_enabled(true);
+    anomaly_mode_set_ = true;
     log_warn(
         "detect_anomaly: true: every backward checks its outputs for NaN and inf and names the "
         "operation that made them; training is several times slower.");
@@ -92,7 +93,9 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
   scaler_ = std::make_unique<GradScaler>(config.precision == Precision::kFloat16Mixed, device);
 }
 
-TrainStep::~TrainStep() = default;
+TrainStep::~TrainStep() {
+  if (anomaly_mode_set_) torch::autograd::AnomalyMode::set_enabled(false);
+}
 
 struct TrainStep::Graph {
   CudaGraph graph;

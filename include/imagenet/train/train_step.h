@@ -94,6 +94,7 @@ class TrainStep {
   std::unique_ptr<Graph> graph_;  // null: eager
   std::string why_eager_;
   int64_t eager_steps_ = 0;
+  bool anomaly_mode_set_ = false;  // this step turned autograd's anomaly mode on
 };
 
 /// Moves 4-D parameters and buffers of `module` to channels_last in place.
