@@ -4,7 +4,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -99,17 +98,6 @@ std::string run_name_from_file(const std::string& file) {
 }
 
 }  // namespace
-
-int64_t BatchLimit::apply(int64_t available) const {
-  if (!is_fraction) return std::min<int64_t>(available, static_cast<int64_t>(value));
-  int64_t n = static_cast<int64_t>(std::floor(value * static_cast<double>(available)));
-  return std::max<int64_t>(std::min<int64_t>(n, available), available > 0 ? 1 : 0);
-}
-
-std::string Config::origin_of(const std::string& key) const {
-  auto it = origins.find(key);
-  return it == origins.end() ? std::string("the default") : it->second;
-}
 
 Config load_config(const ConfigSources& sources) {
   Config config;
