@@ -1,76 +1,46 @@
-// Names of the config enums, as the YAML files spell them.
+// Implements config.h: batch limits, origins, and the names of enum values, which come from the
+// key table (src/config/config_keys.cpp) so that each spelling is written once.
 #include "imagenet/config/config.h"
 
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "config_keys.h"
+#include "imagenet/util/error.h"
+
 namespace imagenet {
+namespace {
+
+/// What the key table prints for `key` in a Config where `store` has put one value: the key's
+/// own printer, so the spellings are those the table parses (its first spelling of each value).
+std::string spelling_in_table(const std::string& key, const std::function<void(Config&)>& store) {
+  const config_detail::ConfigKey* entry = config_detail::find_config_key(key);
+  IMAGENET_CHECK(entry != nullptr, "no config key ", key);
+  Config config;
+  store(config);
+  return entry->get(config);
+}
+
+}  // namespace
+
+int64_t BatchLimit::apply(int64_t available) const {
+  if (!is_fraction) return std::min<int64_t>(available, static_cast<int64_t>(value));
+  int64_t n = static_cast<int64_t>(std::floor(value * static_cast<double>(available)));
+  return std::max<int64_t>(std::min<int64_t>(n, available), available > 0 ? 1 : 0);
+}
+
+std::string Config::origin_of(const std::string& key) const {
+  auto it = origins.find(key);
+  return it == origins.end() ? std::string("the default") : it->second;
+}
 
 std::string to_string(Precision value) {
-  switch (value) {
-    case Precision::kFloat32:
-      return "32";
-    case Precision::kFloat16Mixed:
-      return "16-mixed";
-    case Precision::kBFloat16Mixed:
-      return "bf16-mixed";
-  }
-  return "?";
-}
-
-std::string to_string(Accelerator value) {
-  switch (value) {
-    case Accelerator::kAuto:
-      return "auto";
-    case Accelerator::kCpu:
-      return "cpu";
-    case Accelerator::kCuda:
-      return "cuda";
-  }
-  return "?";
-}
-
-std::string to_string(LrScheduler value) {
-  switch (value) {
-    case LrScheduler::kCosine:
-      return "cosine";
-    case LrScheduler::kConstant:
-      return "constant";
-  }
-  return "?";
+  return spelling_in_table("precision", [value](Config& c) { c.train.precision = value; });
 }
 
 std::string to_string(LrScaling value) {
-  switch (value) {
-    case LrScaling::kLinear:
-      return "linear";
-    case LrScaling::kNone:
-      return "none";
-  }
-  return "?";
-}
-
-std::string to_string(ClipAlgorithm value) {
-  switch (value) {
-    case ClipAlgorithm::kNorm:
-      return "norm";
-    case ClipAlgorithm::kValue:
-      return "value";
-  }
-  return "?";
-}
-
-std::string to_string(DataFormat value) {
-  return value == DataFormat::kShards ? "shards" : "folders";
-}
-
-std::string to_string(DistBackendChoice value) {
-  switch (value) {
-    case DistBackendChoice::kAuto:
-      return "auto";
-    case DistBackendChoice::kNccl:
-      return "nccl";
-    case DistBackendChoice::kGloo:
-      return "gloo";
-  }
-  return "?";
+  return spelling_in_table("lr_scaling", [value](Config& c) { c.optim.lr_scaling = value; });
 }
 
 }  // namespace imagenet

@@ -4,7 +4,6 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -52,15 +51,18 @@ YAML::Node parse_yaml(const std::string& text, const std::string& name) {
   }
 }
 
+/// "unknown key 'x' (did you mean 'y'?)" and where every key is listed.
+std::string unknown_key_message(const std::string& name) {
+  std::string hint = config_detail::closest_config_key(name);
+  return str_cat("unknown key '", name, "'",
+                 hint.empty() ? "" : str_cat(" (did you mean '", hint, "'?)"),
+                 ". Every key is listed in docs/CONFIG.md.");
+}
+
 void apply_value(Config& config, const std::string& name, const RawValue& value,
                  std::map<std::string, std::string>* set_in_this_layer) {
   const ConfigKey* key = find_config_key(name);
-  if (key == nullptr) {
-    std::string hint = config_detail::closest_config_key(name);
-    throw UsageError(str_cat(value.origin, ": unknown key '", name, "'",
-                             hint.empty() ? "" : str_cat(" (did you mean '", hint, "'?)"),
-                             ". Every key is listed in docs/CONFIG.md."));
-  }
+  if (key == nullptr) throw UsageError(str_cat(value.origin, ": ", unknown_key_message(name)));
   if (set_in_this_layer) {
     // `epochs` and its alias `max_epochs` in one file must agree.
     auto it = set_in_this_layer->find(key->name);
@@ -99,17 +101,6 @@ std::string run_name_from_file(const std::string& file) {
 }
 
 }  // namespace
-
-int64_t BatchLimit::apply(int64_t available) const {
-  if (!is_fraction) return std::min<int64_t>(available, static_cast<int64_t>(value));
-  int64_t n = static_cast<int64_t>(std::floor(value * static_cast<double>(available)));
-  return std::max<int64_t>(std::min<int64_t>(n, available), available > 0 ? 1 : 0);
-}
-
-std::string Config::origin_of(const std::string& key) const {
-  auto it = origins.find(key);
-  return it == origins.end() ? std::string("the default") : it->second;
-}
 
 Config load_config(const ConfigSources& sources) {
   Config config;
@@ -208,17 +199,17 @@ std::string config_reference_markdown() {
       "stored inside every checkpoint. `imagenet_train config --config X` prints it without\n"
       "training.\n";
   std::string section;
-  const Config defaults;
   for (const auto& key : config_keys()) {
-    if (key.section != section) {
-      section = key.section;
+    const ConfigKeyDoc doc = config_key_doc(key.name);
+    if (doc.section != section) {
+      section = doc.section;
       out +=
           str_cat("\n## ", section, "\n\n| key | type | default | meaning |\n|---|---|---|---|\n");
     }
-    std::string name = "`" + key.name + "`";
-    for (const auto& alias : key.aliases) name += " (alias `" + alias + "`)";
+    std::string name = "`" + doc.name + "`";
+    for (const auto& alias : doc.aliases) name += " (alias `" + alias + "`)";
     out +=
-        str_cat("| ", name, " | ", key.type, " | `", key.get(defaults), "` | ", key.help, " |\n");
+        str_cat("| ", name, " | ", doc.type, " | `", doc.default_value, "` | ", doc.help, " |\n");
   }
   return out;
 }
@@ -233,6 +224,12 @@ std::vector<std::string> config_key_names() {
   std::vector<std::string> names;
   for (const auto& key : config_keys()) names.push_back(key.name);
   return names;
+}
+
+ConfigKeyDoc config_key_doc(const std::string& key) {
+  const ConfigKey* k = find_config_key(key);
+  if (k == nullptr) throw UsageError("config_key_doc: " + unknown_key_message(key));
+  return {k->name, k->aliases, k->section, k->type, k->get(Config{}), k->help};
 }
 
 }  // namespace imagenet

@@ -17,8 +17,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "imagenet/data/resample.h"
+#include "imagenet/image/stb_image_api.h"
 #include "imagenet/util/strings.h"
-#include "stb_image_api.h"
 
 namespace imagenet {
 namespace {

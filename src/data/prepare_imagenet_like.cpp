@@ -10,9 +10,9 @@
 
 #include "imagenet/data/file_reader.h"
 #include "imagenet/data/image_decoder.h"
-#include "imagenet/data/image_encoder.h"
 #include "imagenet/data/image_folder.h"
 #include "imagenet/data/prepare.h"
+#include "imagenet/image/image_encoder.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"

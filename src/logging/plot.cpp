@@ -7,7 +7,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "imagenet/data/image_encoder.h"
+#include "imagenet/image/image_encoder.h"
 #include "imagenet/util/error.h"
 
 namespace imagenet {

@@ -6,7 +6,7 @@
 #include <map>
 #include <vector>
 
-#include "imagenet/data/image_encoder.h"
+#include "imagenet/image/image_encoder.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/strings.h"
 

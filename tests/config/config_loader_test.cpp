@@ -241,5 +241,57 @@ TEST(ConfigLoader, YamlRoundTripIsExact) {
   EXPECT_EQ(back.output.name, "my run");
 }
 
+TEST(ConfigLoader, KeyDocIsWhatConfigMdShows) {
+  ConfigKeyDoc batch = config_key_doc("batch_size");
+  EXPECT_EQ(batch.name, "batch_size");
+  EXPECT_EQ(batch.section, "Training");
+  EXPECT_EQ(batch.type, "int, >= 1");
+  EXPECT_EQ(batch.default_value, "256");
+  EXPECT_EQ(batch.help, "Images per step per device.");
+  EXPECT_TRUE(batch.aliases.empty());
+
+  ConfigKeyDoc precision = config_key_doc("precision");
+  EXPECT_EQ(precision.type, "one of: 32, 16-mixed, bf16-mixed");
+  EXPECT_EQ(precision.default_value, "32");
+
+  // Aliases and dashes lead to the canonical key, as on the command line.
+  ConfigKeyDoc epochs = config_key_doc("max_epochs");
+  EXPECT_EQ(epochs.name, "epochs");
+  EXPECT_EQ(epochs.aliases, std::vector<std::string>{"max_epochs"});
+  EXPECT_EQ(epochs.default_value, "90");
+  EXPECT_EQ(config_key_doc("num-workers").name, "num_workers");
+  EXPECT_EQ(config_key_doc("lr").default_value, "0.1");
+  EXPECT_EQ(config_key_doc("data_root").default_value, "\"\"");
+}
+
+TEST(ConfigLoader, EveryKeyHasADocWithItsDefault) {
+  const Config defaults;
+  std::string markdown = config_reference_markdown();
+  for (const auto& name : config_key_names()) {
+    ConfigKeyDoc doc = config_key_doc(name);
+    EXPECT_EQ(doc.name, name);
+    EXPECT_FALSE(doc.section.empty()) << name;
+    EXPECT_FALSE(doc.type.empty()) << name;
+    EXPECT_FALSE(doc.help.empty()) << name;
+    EXPECT_EQ(doc.default_value, config_value_text(defaults, name));
+    // The reference row of the key carries the same type, default and help.
+    EXPECT_NE(
+        markdown.find(" | " + doc.type + " | `" + doc.default_value + "` | " + doc.help + " |\n"),
+        std::string::npos)
+        << name;
+  }
+}
+
+TEST(ConfigLoader, KeyDocOfAnUnknownKeySuggestsTheClosest) {
+  try {
+    config_key_doc("batchsize");
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("unknown key 'batchsize' (did you mean 'batch_size'?)"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace imagenet

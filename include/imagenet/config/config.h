@@ -154,12 +154,9 @@ struct Config {
   std::string origin_of(const std::string& key) const;
 };
 
+/// The canonical spelling of a value ("bf16-mixed"), as the key table writes it in config.yaml:
+/// the names of each enum are written once, in src/config/config_keys.cpp.
 std::string to_string(Precision value);
-std::string to_string(Accelerator value);
-std::string to_string(LrScheduler value);
 std::string to_string(LrScaling value);
-std::string to_string(ClipAlgorithm value);
-std::string to_string(DataFormat value);
-std::string to_string(DistBackendChoice value);
 
 }  // namespace imagenet

@@ -57,4 +57,18 @@ std::string config_value_text(const Config& config, const std::string& key);
 /// Canonical key names in table order.
 std::vector<std::string> config_key_names();
 
+/// One key as docs/CONFIG.md describes it, for the help of command-line flags.
+struct ConfigKeyDoc {
+  std::string name;                  ///< canonical name, e.g. "batch_size"
+  std::vector<std::string> aliases;  ///< other accepted names, e.g. "max_epochs" for epochs
+  std::string section;               ///< e.g. "Training"
+  std::string type;                  ///< e.g. "int, >= 1" or "one of: 32, 16-mixed, bf16-mixed"
+  std::string default_value;         ///< YAML text of the default, e.g. "256"
+  std::string help;                  ///< the meaning; Markdown (`names` in backticks)
+};
+
+/// The documentation of `key`, given by name or alias (dashes work as underscores). Throws
+/// UsageError for an unknown key, naming the closest known one.
+ConfigKeyDoc config_key_doc(const std::string& key);
+
 }  // namespace imagenet

@@ -1,5 +1,6 @@
-// Compiles stb_image (PNG only) and stb_image_write (PNG only) once for the whole program.
-#include "stb_image_api.h"
+// Implements image/stb_image_api.h: compiles stb_image and stb_image_write (PNG only) once for
+// the whole program.
+#include "imagenet/image/stb_image_api.h"
 
 #include <cstring>
 

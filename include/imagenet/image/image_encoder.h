@@ -1,5 +1,6 @@
-// Image encoding, for the data-preparation commands and for pictures the tool writes (plots):
-// JPEG through TurboJPEG, PNG through stb_image_write.
+// Image encoding, for the data-preparation commands (data) and for pictures the tool writes
+// (logging's plots): JPEG through TurboJPEG, PNG through stb_image_write. Implemented in
+// src/image/image_encoder.cpp.
 #pragma once
 
 #include <cstdint>

@@ -1,11 +1,11 @@
-// Implements data/image_encoder.h.
-#include "imagenet/data/image_encoder.h"
+// Implements image/image_encoder.h.
+#include "imagenet/image/image_encoder.h"
 
 #include <turbojpeg.h>
 
+#include "imagenet/image/stb_image_api.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
-#include "stb_image_api.h"
 
 namespace imagenet {
 
