@@ -8,21 +8,20 @@
 namespace imagenet {
 namespace {
 
-// The named flags of the seeds' train.py, each the same as --set <key>=<value>.
-const char* const kNamedFlags[][2] = {
-    {"epochs", "Epochs to train"},
-    {"batch_size", "Images per step per device"},
-    {"lr", "Base learning rate for a total batch of 256"},
-    {"num_workers", "Decode threads"},
-    {"precision", "32, 16-mixed or bf16-mixed"},
-    {"data_root", "Folder holding train/ and val/"},
-    {"devices", "Processes (GPUs) per node"},
-    {"num_nodes", "Machines in the run"},
-    {"seed", "Random seed"},
-    {"output_dir", "Run folder for checkpoints/, logs/, metrics.csv"},
-    {"wandb_project", "Accepted for compatibility (no W&B client)"},
-    {"wandb_name", "Run name (used when the config sets no name)"},
-};
+// The named flags of the seeds' train.py, each the same as --set <key>=<value>; their help is
+// the key table's (config_key_doc), so a flag and docs/CONFIG.md never disagree.
+const char* const kNamedFlags[] = {
+    "epochs",  "batch_size", "lr",   "num_workers", "precision",     "data_root",
+    "devices", "num_nodes",  "seed", "output_dir",  "wandb_project", "wandb_name"};
+
+/// A key's help as a flag shows it: the key table's text without Markdown, its type and default.
+std::string flag_help(const std::string& key) {
+  const ConfigKeyDoc doc = config_key_doc(key);
+  std::string help;
+  for (char c : doc.help)
+    if (c != '`') help += c;
+  return str_cat(help, " (", doc.type, "; default ", doc.default_value, ")");
+}
 
 }  // namespace
 
@@ -30,11 +29,11 @@ void add_config_flags(CLI::App& app, ConfigFlags& flags) {
   app.add_option("--config,-c", flags.config_file, "YAML config file (see configs/)");
   flags.named_values.resize(std::size(kNamedFlags));
   for (size_t i = 0; i < std::size(kNamedFlags); ++i) {
-    std::string key = kNamedFlags[i][0];
+    const std::string key = kNamedFlags[i];
     std::string dashed = key;
     std::replace(dashed.begin(), dashed.end(), '_', '-');
     std::string names = "--" + key + (dashed != key ? ",--" + dashed : "");
-    CLI::Option* option = app.add_option(names, flags.named_values[i], kNamedFlags[i][1]);
+    CLI::Option* option = app.add_option(names, flags.named_values[i], flag_help(key));
     flags.named.emplace_back(key, option);
   }
   app.add_flag("--no_wandb,--no-wandb", flags.no_wandb,
