@@ -54,7 +54,7 @@ struct LoaderOptions {
   /// Threads that decode and augment.
   int num_workers = 4;
   /// Threads that only read files, so that many reads are in flight; 0: the workers read.
-  /// With shards, each reads one shard at a time (at least one is used).
+  /// With shards, each reads one shard at a time (at least one is used, at most 8).
   int io_threads = 0;
   ReadPolicy read_policy;
   /// Batches prepared ahead of the one being consumed; the ring holds prefetch_batches + 1.

@@ -86,7 +86,8 @@ class SampleSink {
 };
 
 /// Where the samples of a loader come from. The loader calls it without holding its own lock:
-/// start_epoch and window_moved from the consumer's thread, read and stand_in from workers.
+/// start_epoch from the consumer's thread, window_moved from whichever thread releases a batch,
+/// read and stand_in from several workers at once.
 class SampleSource {
  public:
   /// Stops and joins the source's threads. The loader first makes every sink call of its
