@@ -172,6 +172,7 @@ bool BatchLoader::wait_for_window(int64_t generation, int64_t end) {
 }
 
 void BatchLoader::deliver(int64_t generation, int64_t position, SampleBytes sample) {
+  bool failed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (stopping_ || generation != generation_) {
@@ -185,11 +186,12 @@ void BatchLoader::deliver(int64_t generation, int64_t position, SampleBytes samp
     } else if (!error_) {  // a bug in the source: the epoch ends, not the source's thread
       error_ = std::make_exception_ptr(RuntimeError(str_cat(
           "the ", options_.name, " sample source delivered position ", position, " out of turn")));
+      failed = true;
     }
   }
   work_cv_.notify_one();
   sample_cv_.notify_all();
-  ready_cv_.notify_all();
+  if (failed) ready_cv_.notify_all();  // not per sample: next() waits for whole batches
 }
 
 void BatchLoader::fail(int64_t generation, std::exception_ptr error) {
