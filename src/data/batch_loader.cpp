@@ -1,7 +1,7 @@
-// Implements data/batch_loader.h. I/O threads read files in epoch order, at most the ring's
-// worth of positions ahead; workers decode whichever read file comes first in that order, so
-// all of them fill the oldest unfinished batch together and the consumer waits for that batch
-// only. Without I/O threads the workers read the files themselves.
+// Implements data/batch_loader.h. The source delivers samples into the ring's window, in any
+// order; workers decode whichever delivered sample comes first in the epoch's order, so all of
+// them fill the oldest unfinished batch together and the consumer waits for that batch only.
+// A generation number tags each epoch: work of an abandoned epoch is dropped.
 #include "imagenet/data/batch_loader.h"
 
 #include <algorithm>
@@ -9,7 +9,6 @@
 
 #include "imagenet/data/crop.h"
 #include "imagenet/data/image_decoder.h"
-#include "imagenet/data/tar.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/rng.h"
@@ -21,47 +20,38 @@ constexpr int kMaxSubstitutes = 16;
 constexpr size_t kMaxBadExamples = 10;
 constexpr size_t kLabelAlignment = 64;
 
+/// Batches of `n` samples: the last partial one dropped or kept.
+int64_t batches_of(int64_t n, const LoaderOptions& options) {
+  return options.sampler.drop_last ? n / options.batch_size
+                                   : (n + options.batch_size - 1) / options.batch_size;
+}
+
 }  // namespace
 
 int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options) {
   // The sampler's share for this rank: floor or ceil of size / world (drop_last or padding),
   // or its exact share without padding.
-  const int64_t n = samples_per_rank(dataset_size, options.sampler);
-  return options.sampler.drop_last ? n / options.batch_size
-                                   : (n + options.batch_size - 1) / options.batch_size;
-}
-
-int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler) {
-  const int64_t n = static_cast<int64_t>(index.samples.size());
-  if (index.shards.empty() || sampler.shuffle || sampler.drop_last || sampler.pad)
-    return samples_per_rank(n, sampler);
-  int64_t mine = 0;
-  for (size_t s = sampler.rank; s < index.shards.size(); s += sampler.world_size)
-    mine += index.shards[s].samples;
-  return mine;
+  return batches_of(samples_per_rank(dataset_size, options.sampler), options);
 }
 
 int64_t batches_per_epoch(const DatasetIndex& index, const LoaderOptions& options) {
-  const int64_t n = samples_per_rank(index, options.sampler);
-  return options.sampler.drop_last ? n / options.batch_size
-                                   : (n + options.batch_size - 1) / options.batch_size;
+  return batches_of(samples_per_rank(index, options.sampler), options);
 }
 
-BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options)
+BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options,
+                         const SampleSourceFactory& make_source)
     : index_(std::move(index)), options_(std::move(options)) {
   IMAGENET_CHECK(index_ && !index_->samples.empty(), "the ", options_.name, " dataset is empty");
   IMAGENET_CHECK(options_.batch_size > 0, "batch_size must be positive");
   const int size = options_.transform.size;
   image_bytes_ = static_cast<size_t>(options_.batch_size) * size * size * 3;
 
+  // The source first: it refuses a dataset it cannot read with the more precise message. Its
+  // threads wait for start_epoch, so it is safe to destroy if the checks below throw.
+  source_ = make_source ? make_source(*this) : make_sample_source(index_, options_, *this);
+  reads_in_workers_ = source_->reads_in_workers();
   num_batches_ = batches_per_epoch(*index_, options_);
   if (options_.max_batches > 0) num_batches_ = std::min(num_batches_, options_.max_batches);
-  if (num_batches_ == 0 && shards() &&
-      options_.sampler.rank >= static_cast<int>(index_->shards.size()))
-    throw UsageError(str_cat("the ", options_.name, " set has ", index_->shards.size(),
-                             " shards, fewer than the ", options_.sampler.world_size,
-                             " processes that share it: pack it again with a smaller "
-                             "--shard_size."));
   if (num_batches_ == 0)
     throw UsageError(str_cat("the ", options_.name, " set has ", index_->samples.size(),
                              " images (", options_.sampler.world_size,
@@ -82,13 +72,6 @@ BatchLoader::BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOption
     slot.images = slot.memory;
     slot.labels = reinterpret_cast<int64_t*>(slot.memory + label_offset);
   }
-  if (shards()) {
-    // Shards are always read by I/O threads: a few sequential streams suffice.
-    options_.io_threads = std::clamp(options_.io_threads, 1, 8);
-  } else if (options_.io_threads > 0) {
-    fetched_.resize(static_cast<size_t>(ring) * options_.batch_size);
-  }
-  for (int i = 0; i < options_.io_threads; ++i) io_threads_.emplace_back([this] { io_main(); });
   const int threads = std::max(1, options_.num_workers);
   for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { worker_main(); });
 }
@@ -98,25 +81,20 @@ BatchLoader::~BatchLoader() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
+  // Every wait of the workers and of the source's threads in the sink ends on stopping_.
   work_cv_.notify_all();
-  io_cv_.notify_all();
-  item_cv_.notify_all();
-  for (auto& thread : io_threads_) thread.join();
+  read_cv_.notify_all();
+  sample_cv_.notify_all();
   for (auto& worker : workers_) worker.join();
+  source_.reset();  // joins the source's threads (workers call into it: they are gone)
   for (auto& slot : slots_) {
-    // A copy may still read this memory: wait for it before freeing.
-    if (slot.fence) {
-      try {
-        slot.fence();
-      } catch (const std::exception& e) {
-        log_warn(str_cat("waiting for a batch copy at shutdown: ", e.what()));
-      }
+    try {
+      wait_for_fence(slot);  // a copy may still read this memory
+    } catch (const std::exception& e) {
+      log_warn(str_cat("waiting for a batch copy at shutdown: ", e.what()));
     }
-    if (options_.allocator.release) {
-      options_.allocator.release(slot.memory);
-    } else {
-      ::operator delete(slot.memory);
-    }
+    options_.allocator.release ? options_.allocator.release(slot.memory)
+                               : ::operator delete(slot.memory);
   }
 }
 
@@ -132,214 +110,121 @@ int BatchLoader::batch_size_of(int64_t batch) const {
 }
 
 void BatchLoader::start_epoch(int64_t epoch, int64_t first_batch) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  IMAGENET_CHECK(outstanding_ == 0, "start_epoch with ", outstanding_, " batches not released");
-  ++generation_;
-  active_ = false;
-  io_cv_.notify_all();  // readers waiting for room see the new generation and give up
-  item_cv_.notify_all();
-  idle_cv_.wait(lock, [&] { return in_flight_ == 0; });
-
-  epoch_ = epoch;
+  int64_t generation = 0;
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    IMAGENET_CHECK(outstanding_ == 0, "start_epoch with ", outstanding_, " batches not released");
+    generation = ++generation_;
+    active_ = false;
+    read_cv_.notify_all();  // the source's waits for the old epoch give up
+    sample_cv_.notify_all();
+    idle_cv_.wait(lock, [&] { return in_flight_ == 0; });
+    for (auto& entry : samples_) recycle_locked(std::move(entry.second.bytes));
+    samples_.clear();
+    delivered_ = {};
+  }
+  // The source starts reading at once; its sink calls for this generation wait for active_.
   first_batch = std::clamp<int64_t>(first_batch, 0, num_batches_);
-  if (shards()) {
-    // The samples come out of the shuffle buffer in plan_.order; positions before first_batch
-    // (a resumed epoch) are read and dropped, since a shard is read from its start.
-    const int64_t per_rank = samples_per_rank(*index_, options_.sampler);
-    plan_ = plan_shard_epoch(*index_, epoch, options_.sampler,
-                             options_.sampler.shuffle ? options_.shuffle_buffer : 0, per_rank);
-    order_.resize(static_cast<size_t>(per_rank));
-    for (int64_t p = 0; p < per_rank; ++p) order_[p] = plan_.dataset_index[plan_.order[p]];
-    end_position_ = std::min<int64_t>(per_rank, num_batches_ * options_.batch_size);
-    position_of_stream_.assign(plan_.dataset_index.size(), -1);
-    last_stream_needed_ = -1;
-    for (int64_t p = first_batch * options_.batch_size; p < end_position_; ++p) {
-      position_of_stream_[plan_.order[p]] = p;
-      last_stream_needed_ = std::max(last_stream_needed_, plan_.order[p]);
+  const EpochReads reads{generation, epoch, first_batch * options_.batch_size,
+                         num_batches_ * options_.batch_size};
+  std::vector<int64_t> order = source_->start_epoch(reads);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    epoch_ = epoch;
+    order_ = std::move(order);
+    end_position_ = std::min<int64_t>(static_cast<int64_t>(order_.size()), reads.max_positions);
+    next_claim_ = reads.first_position;
+    window_start_ = next_batch_ = first_batch;
+    for (auto& slot : slots_) {  // fences stay: a copy of the last epoch may still be running
+      slot.filled = 0;
+      slot.released = false;
     }
-    next_shard_ = 0;
-    shard_items_.clear();
-  } else {
-    order_ = epoch_indices(static_cast<int64_t>(index_->samples.size()), epoch, options_.sampler);
-    end_position_ =
-        std::min<int64_t>(static_cast<int64_t>(order_.size()), num_batches_ * options_.batch_size);
+    error_ = nullptr;
+    stats_ = LoaderEpochStats{};
+    active_ = true;
   }
-  next_position_ = next_read_position_ = first_batch * options_.batch_size;
-  window_start_ = next_batch_ = first_batch;
-  read_positions_ = {};
-  for (auto& slot : slots_) {  // fences stay: a copy of the last epoch may still be running
-    slot.filled = 0;
-    slot.released = false;
-  }
-  error_ = nullptr;
-  stats_ = LoaderEpochStats{};
-  active_ = true;
-  lock.unlock();
   work_cv_.notify_all();
-  io_cv_.notify_all();
+  read_cv_.notify_all();
+  source_->window_moved();
 }
 
-int64_t BatchLoader::window_end_position_locked() const {
-  return (window_start_ + static_cast<int64_t>(slots_.size())) * options_.batch_size;
-}
-
-bool BatchLoader::has_read_locked() const {
-  if (!active_) return false;
-  if (shards()) {
-    return next_shard_ < plan_.shards.size() &&
-           plan_.stream_start[next_shard_] <= last_stream_needed_;
+SampleSink::Claim BatchLoader::claim(int64_t generation, bool wait, SampleClaim* claim) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    if (stopping_ || generation != generation_) return Claim::kDone;
+    if (active_ && next_claim_ >= end_position_) return Claim::kDone;
+    if (active_ && claimable_locked()) {
+      claim->position = next_claim_++;
+      claim->dataset_index = order_[claim->position];
+      return Claim::kClaimed;
+    }
+    if (!wait) return Claim::kWindowFull;
+    read_cv_.wait(lock);
   }
-  if (next_read_position_ >= end_position_) return false;
-  return next_read_position_ / options_.batch_size <
-         window_start_ + static_cast<int64_t>(slots_.size());
+}
+
+bool BatchLoader::wait_for_window(int64_t generation, int64_t end) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  read_cv_.wait(lock, [&] {
+    return stopping_ || generation != generation_ || (active_ && window_end_locked() >= end);
+  });
+  return !stopping_ && generation == generation_;
+}
+
+void BatchLoader::deliver(int64_t generation, int64_t position, SampleBytes sample) {
+  bool failed = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || generation != generation_) {
+      recycle_locked(std::move(sample.bytes));
+      return;
+    }
+    stats_.read_retries += sample.retries;
+    if (active_ && position >= window_start_ * options_.batch_size && position < end_position_ &&
+        samples_.emplace(position, std::move(sample)).second) {
+      delivered_.push(position);
+    } else if (!error_) {  // a bug in the source: the epoch ends, not the source's thread
+      error_ = std::make_exception_ptr(RuntimeError(str_cat(
+          "the ", options_.name, " sample source delivered position ", position, " out of turn")));
+      failed = true;
+    }
+  }
+  work_cv_.notify_one();
+  sample_cv_.notify_all();
+  if (failed) ready_cv_.notify_all();  // not per sample: next() waits for whole batches
+}
+
+void BatchLoader::fail(int64_t generation, std::exception_ptr error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || generation != generation_ || error_) return;
+    error_ = std::move(error);
+  }
+  ready_cv_.notify_all();
+}
+
+std::vector<uint8_t> BatchLoader::recycled_buffer() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (spare_buffers_.empty()) return {};
+  std::vector<uint8_t> bytes = std::move(spare_buffers_.back());
+  spare_buffers_.pop_back();
+  return bytes;
+}
+
+void BatchLoader::recycle_locked(std::vector<uint8_t>&& bytes) {
+  // As many as the ring holds: more would only be memory no read is using.
+  if (bytes.capacity() == 0 || spare_buffers_.size() >= slots_.size() * options_.batch_size) return;
+  bytes.clear();
+  spare_buffers_.push_back(std::move(bytes));
 }
 
 bool BatchLoader::has_task_locked() const {
-  if (!active_) return false;
-  // Shards deliver samples out of order, some far ahead: only those in the ring are work.
-  if (shards())
-    return !read_positions_.empty() && read_positions_.top() < window_end_position_locked();
-  if (options_.io_threads > 0) return !read_positions_.empty();
-  if (next_position_ >= end_position_) return false;
-  return next_position_ / options_.batch_size < window_start_ + static_cast<int64_t>(slots_.size());
-}
-
-void BatchLoader::io_main() {
-  while (true) {
-    int64_t position = 0, generation = 0, dataset_index = 0;
-    {
-      std::unique_lock<std::mutex> lock(mutex_);
-      io_cv_.wait(lock, [&] { return stopping_ || has_read_locked(); });
-      if (stopping_) return;
-      if (shards()) {
-        const size_t entry = next_shard_++;
-        generation = generation_;
-        ++in_flight_;
-        lock.unlock();
-        read_shard(entry, generation);
-        lock.lock();
-        --in_flight_;
-        idle_cv_.notify_all();
-        continue;
-      }
-      position = next_read_position_++;
-      generation = generation_;
-      dataset_index = order_[position];
-      ++in_flight_;
-    }
-    // This entry belongs to `position` until its batch is released, which needs it decoded.
-    Fetched& fetched = fetched_[position % fetched_.size()];
-    fetched.error.clear();
-    int retries = 0;
-    try {
-      retries = read_file_with_retries(index_->samples[dataset_index].path, fetched.bytes,
-                                       options_.read_policy);
-    } catch (const std::exception& e) {
-      fetched.error = e.what();
-      if (fetched.error.empty()) fetched.error = "unreadable";
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      --in_flight_;
-      if (generation == generation_) {
-        read_positions_.push(position);
-        stats_.read_retries += retries;
-      }
-    }
-    work_cv_.notify_one();
-    idle_cv_.notify_all();
-  }
-}
-
-void BatchLoader::read_shard(size_t entry, int64_t generation) {
-  const ShardInfo& shard = index_->shards[plan_.shards[entry]];
-  const int64_t first = plan_.stream_start[entry];
-  int64_t k = 0;  // samples of this shard delivered
-  std::string failure;
-  try {
-    TarReader reader(shard.path, options_.read_policy);
-    TarMember member;
-    std::string key, current_key, extension;
-    Fetched sample;
-    std::string label_text;
-    bool have_image = false;
-    // A sample is complete when the next key starts (or the archive ends).
-    auto deliver = [&]() -> bool {
-      if (!have_image) {
-        sample.error = "no image in the sample (" + current_key + ")";
-      } else if (!label_text.empty() &&
-                 str_trim(label_text) !=
-                     std::to_string(index_->samples[shard.first_sample + k].label)) {
-        sample.error =
-            str_cat(current_key, ".cls says ", str_trim(label_text), ", the shard index says ",
-                    index_->samples[shard.first_sample + k].label);
-      }
-      const bool go_on =
-          k < shard.samples && deliver_shard_sample(first + k, generation, std::move(sample));
-      ++k;
-      sample = Fetched{};
-      label_text.clear();
-      have_image = false;
-      return go_on;
-    };
-    while (reader.next(&member)) {
-      split_sample_name(member.name, &key, &extension);
-      if (key != current_key && !current_key.empty() && !deliver()) return;
-      current_key = key;
-      if (extension == "cls") {
-        label_text.assign(member.data.begin(), member.data.end());
-      } else if (extension == "jpg" || extension == "jpeg" || extension == "png") {
-        sample.bytes = std::move(member.data);
-        have_image = true;
-      }
-    }
-    if (!current_key.empty() && !deliver()) return;
-    if (k != shard.samples)
-      failure = str_cat("holds ", k, " samples, the shard index says ", shard.samples);
-  } catch (const DecodeError& e) {
-    failure = e.what();
-  }
-  // Samples the shard failed to give are bad samples, each counted and replaced.
-  for (; k < shard.samples; ++k) {
-    Fetched bad;
-    bad.error = str_cat(shard.path, ": ", failure);
-    if (!deliver_shard_sample(first + k, generation, std::move(bad))) return;
-  }
-}
-
-bool BatchLoader::deliver_shard_sample(int64_t stream_index, int64_t generation, Fetched item) {
-  if (stream_index > last_stream_needed_) return false;  // the rest is not needed this epoch
-  std::unique_lock<std::mutex> lock(mutex_);
-  // Memory stays bounded: a sample the shuffle buffer emits at position p entered the stream
-  // at most shuffle_buffer samples after p, so reading never runs further ahead than that.
-  const int64_t buffer = options_.sampler.shuffle ? options_.shuffle_buffer : 0;
-  io_cv_.wait(lock, [&] {
-    return stopping_ || generation != generation_ ||
-           stream_index <= window_end_position_locked() + buffer;
-  });
-  if (stopping_ || generation != generation_) return false;
-  const int64_t position = position_of_stream_[stream_index];
-  if (position < 0) return true;  // before a resumed epoch's first batch, or past its end
-  shard_items_[position] = std::move(item);
-  read_positions_.push(position);
-  lock.unlock();
-  work_cv_.notify_one();
-  item_cv_.notify_all();
-  return true;
-}
-
-const BatchLoader::Fetched* BatchLoader::wait_for_item(int64_t position, int64_t generation) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  item_cv_.wait(lock, [&] {
-    return stopping_ || generation != generation_ || shard_items_.count(position) > 0;
-  });
-  if (stopping_ || generation != generation_) return nullptr;
-  return &shard_items_[position];  // stays put until the batch is released
+  return active_ && (delivered_task_locked() || (reads_in_workers_ && claimable_locked()));
 }
 
 void BatchLoader::worker_main() {
   ImageDecoder decoder;
-  std::vector<uint8_t> file;
+  SampleBytes scratch;  // what this worker reads itself
   DecodedImage decoded;
   while (true) {
     Task task;
@@ -347,21 +232,21 @@ void BatchLoader::worker_main() {
       std::unique_lock<std::mutex> lock(mutex_);
       work_cv_.wait(lock, [&] { return stopping_ || has_task_locked(); });
       if (stopping_) return;
-      if (options_.io_threads > 0) {
-        task.position = read_positions_.top();
-        read_positions_.pop();
-        task.prefetched = true;
-        if (shards()) task.item = &shard_items_[task.position];
+      if (delivered_task_locked()) {
+        task.position = delivered_.top();
+        delivered_.pop();
+        task.sample = &samples_.at(task.position);  // stays put until the batch is released
       } else {
-        task.position = next_position_++;
+        task.position = next_claim_++;
       }
       task.generation = generation_;
       ++in_flight_;
     }
     std::exception_ptr failure;
     double busy = 0;  // decoding and resizing, not waiting for reads
+    int retries = 0;  // of the reads this worker made
     try {
-      busy = load_task(task, decoder, file, decoded);
+      busy = load_task(task, decoder, scratch, decoded, &retries);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -373,6 +258,7 @@ void BatchLoader::worker_main() {
         ++slot_of(task.position).filled;
         ++stats_.samples;
         stats_.decode_seconds += busy;
+        stats_.read_retries += retries;
       }
     }
     ready_cv_.notify_all();
@@ -380,47 +266,38 @@ void BatchLoader::worker_main() {
   }
 }
 
-double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
-                              DecodedImage& decoded) {
+double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, SampleBytes& scratch,
+                              DecodedImage& decoded, int* retries) {
   Slot& slot = slot_of(task.position);
   const int in_batch = static_cast<int>(task.position % options_.batch_size);
+  const int64_t batch = task.position / options_.batch_size;
 
-  // An unreadable image is replaced by another one, chosen deterministically from its index,
-  // so the batch keeps its size and the run stays reproducible.
+  // An unreadable image is replaced by another one, chosen deterministically by the source, so
+  // the batch keeps its size and the run stays reproducible.
   int64_t dataset_index = order_[task.position];
-  const int64_t n = static_cast<int64_t>(index_->samples.size());
-  const Fetched* item = task.item;
+  const SampleBytes* sample = task.sample;
   for (int attempt = 0; attempt <= kMaxSubstitutes; ++attempt) {
     try {
-      const std::vector<uint8_t>* bytes = &file;
-      if (shards()) {
-        if (item == nullptr) return 0;  // a new epoch started: this result is dropped anyway
-        if (!item->error.empty()) throw DecodeError(item->error);
-        bytes = &item->bytes;
-      } else if (attempt == 0 && task.prefetched) {
-        const Fetched& fetched = fetched_[task.position % fetched_.size()];
-        if (!fetched.error.empty()) throw DecodeError(fetched.error);
-        bytes = &fetched.bytes;
-      } else {
-        read_sample(dataset_index, file);
+      if (sample == nullptr) {  // read here: a source without threads, or a stand-in
+        source_->read(dataset_index, &scratch);
+        *retries += scratch.retries;
+        sample = &scratch;
       }
+      if (!sample->error.empty()) throw DecodeError(sample->error);
       const auto start = std::chrono::steady_clock::now();
-      load_sample(dataset_index, *bytes, decoder, decoded, slot, in_batch);
+      load_sample(dataset_index, sample->bytes, decoder, decoded, slot, in_batch);
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } catch (const DecodeError& e) {
       record_bad_sample(dataset_index, e.what());
-      const uint64_t draw = derive_seed(options_.sampler.seed, static_cast<uint64_t>(dataset_index),
-                                        static_cast<uint64_t>(attempt));
-      if (shards()) {
-        // Only samples of the ring are in memory: another one of the same batch stands in.
-        const int64_t batch_start = task.position / options_.batch_size * options_.batch_size;
-        const int64_t size = batch_size_of(task.position / options_.batch_size);
-        const int64_t other =
-            batch_start + static_cast<int64_t>(draw % static_cast<uint64_t>(size));
-        item = wait_for_item(other, task.generation);
-        dataset_index = order_[other];
+      const StandIn stand_in = source_->stand_in(task.position, dataset_index, attempt,
+                                                 batch * options_.batch_size, batch_size_of(batch));
+      if (stand_in.position >= 0) {
+        sample = wait_for_sample(stand_in.position, task.generation);
+        if (sample == nullptr) return 0;  // a new epoch started: this result is dropped anyway
+        dataset_index = order_[stand_in.position];
       } else {
-        dataset_index = static_cast<int64_t>(draw % static_cast<uint64_t>(n));
+        sample = nullptr;
+        dataset_index = stand_in.dataset_index;
       }
     } catch (const std::exception& e) {
       // Anything else (out of memory, a failed copy fence) ends the run, naming the file.
@@ -432,13 +309,12 @@ double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, std::vect
                              ". Is the data folder readable?"));
 }
 
-void BatchLoader::read_sample(int64_t dataset_index, std::vector<uint8_t>& file) {
-  const int retries =
-      read_file_with_retries(index_->samples[dataset_index].path, file, options_.read_policy);
-  if (retries > 0) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stats_.read_retries += retries;
-  }
+const SampleBytes* BatchLoader::wait_for_sample(int64_t position, int64_t generation) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  sample_cv_.wait(
+      lock, [&] { return stopping_ || generation != generation_ || samples_.count(position) > 0; });
+  if (stopping_ || generation != generation_) return nullptr;
+  return &samples_.at(position);  // stays put until the batch is released
 }
 
 void BatchLoader::load_sample(int64_t dataset_index, const std::vector<uint8_t>& file,
@@ -463,27 +339,22 @@ void BatchLoader::load_sample(int64_t dataset_index, const std::vector<uint8_t>&
 
 void BatchLoader::wait_for_fence(Slot& slot) {
   std::unique_lock<std::mutex> lock(mutex_);
-  while (true) {
-    if (slot.fence) {
-      std::function<void()> fence = std::move(slot.fence);
-      slot.fence = nullptr;
-      slot.fence_running = true;
-      lock.unlock();
-      std::exception_ptr failure;
-      try {
-        fence();
-      } catch (...) {
-        failure = std::current_exception();
-      }
-      lock.lock();
-      slot.fence_running = false;
-      idle_cv_.notify_all();
-      if (failure) std::rethrow_exception(failure);
-      return;
-    }
-    if (!slot.fence_running) return;
-    idle_cv_.wait(lock);
+  idle_cv_.wait(lock, [&] { return !slot.fence_running; });  // another worker runs it
+  if (!slot.fence) return;
+  std::function<void()> fence = std::move(slot.fence);
+  slot.fence = nullptr;
+  slot.fence_running = true;
+  lock.unlock();
+  std::exception_ptr failure;
+  try {
+    fence();
+  } catch (...) {
+    failure = std::current_exception();
   }
+  lock.lock();
+  slot.fence_running = false;
+  idle_cv_.notify_all();
+  if (failure) std::rethrow_exception(failure);
 }
 
 void BatchLoader::record_bad_sample(int64_t dataset_index, const std::string& reason) {
@@ -521,13 +392,8 @@ std::shared_ptr<const Batch> BatchLoader::next() {
   ++next_batch_;
   ++outstanding_;
 
-  auto batch = new Batch;
-  batch->epoch = epoch_;
-  batch->index = batch_index;
-  batch->size = size;
-  batch->height = batch->width = options_.transform.size;
-  batch->images = slot.images;
-  batch->labels = slot.labels;
+  const int side = options_.transform.size;
+  auto batch = new Batch{epoch_, batch_index, size, side, side, slot.images, slot.labels};
   return std::shared_ptr<const Batch>(batch, [this](const Batch* b) {
     release(b->index);
     delete b;
@@ -561,13 +427,18 @@ void BatchLoader::release(int64_t batch_index) {
       slot.released = false;
       slot.filled = 0;
       for (int64_t p = window_start_ * options_.batch_size;
-           p < (window_start_ + 1) * options_.batch_size && !shard_items_.empty(); ++p)
-        shard_items_.erase(p);
+           p < (window_start_ + 1) * options_.batch_size && !samples_.empty(); ++p) {
+        auto it = samples_.find(p);
+        if (it == samples_.end()) continue;
+        recycle_locked(std::move(it->second.bytes));
+        samples_.erase(it);
+      }
       ++window_start_;
     }
   }
   work_cv_.notify_all();
-  io_cv_.notify_all();
+  read_cv_.notify_all();
+  source_->window_moved();
 }
 
 LoaderEpochStats BatchLoader::epoch_stats() const {

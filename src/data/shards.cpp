@@ -100,6 +100,16 @@ DatasetIndex read_shard_index(const std::string& split_dir) {
   return index;
 }
 
+int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler) {
+  const int64_t n = static_cast<int64_t>(index.samples.size());
+  if (index.shards.empty() || sampler.shuffle || sampler.drop_last || sampler.pad)
+    return samples_per_rank(n, sampler);
+  int64_t mine = 0;
+  for (size_t s = sampler.rank; s < index.shards.size(); s += sampler.world_size)
+    mine += index.shards[s].samples;
+  return mine;
+}
+
 ShardEpochPlan plan_shard_epoch(const DatasetIndex& index, int64_t epoch,
                                 const SamplerOptions& sampler, int buffer, int64_t needed) {
   IMAGENET_CHECK(!index.shards.empty(), "plan_shard_epoch without shards");

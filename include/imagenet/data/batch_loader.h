@@ -1,9 +1,8 @@
-// The batch loader: I/O threads read image files (many reads in flight, to hide the latency of
-// network file systems) or tar shards (large sequential reads, through a shuffle buffer), worker
-// threads decode and augment them straight into a ring of uint8 NHWC batch buffers,
-// prefetch_batches ahead of the training step. Every sample's randomness is
-// seeded by (seed, epoch, dataset index), so the batches are the same whatever the number of
-// threads and whichever thread takes which image.
+// The batch loader: worker threads decode and augment the samples of a SampleSource (image files
+// read by I/O threads, tar shards streamed through a shuffle buffer; data/sample_source.h)
+// straight into a ring of uint8 NHWC batch buffers, prefetch_batches ahead of the training
+// step. Every sample's randomness is seeded by (seed, epoch, dataset index), so the batches are
+// the same whatever the number of threads and whichever thread takes which image.
 #pragma once
 
 #include <array>
@@ -22,6 +21,7 @@
 
 #include "imagenet/data/file_reader.h"
 #include "imagenet/data/image_folder.h"
+#include "imagenet/data/sample_source.h"
 #include "imagenet/data/sampler.h"
 #include "imagenet/data/shards.h"
 
@@ -54,7 +54,7 @@ struct LoaderOptions {
   /// Threads that decode and augment.
   int num_workers = 4;
   /// Threads that only read files, so that many reads are in flight; 0: the workers read.
-  /// With shards, each reads one shard at a time (at least one is used).
+  /// With shards, each reads one shard at a time (at least one is used, at most 8).
   int io_threads = 0;
   ReadPolicy read_policy;
   /// Batches prepared ahead of the one being consumed; the ring holds prefetch_batches + 1.
@@ -93,17 +93,15 @@ struct LoaderEpochStats {
 /// Batches per epoch of a dataset of `dataset_size` images on this rank, before max_batches.
 int64_t batches_per_epoch(int64_t dataset_size, const LoaderOptions& options);
 
-/// Images this rank reads per epoch: the sampler's share of the dataset; for shards read in
-/// order without padding (validation with sampler.pad false), the images of the rank's own
-/// shards (every world-th), each once, so that the ranks together read every image once.
-int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler);
-
 /// Batches per epoch of `index` on this rank (shards included), before max_batches.
 int64_t batches_per_epoch(const DatasetIndex& index, const LoaderOptions& options);
 
-class BatchLoader {
+class BatchLoader : private SampleSink {
  public:
-  BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options);
+  /// Reads through the source `make_source` makes (tests, a source the index does not choose),
+  /// by default make_sample_source(index, options). Threads start here and wait for an epoch.
+  BatchLoader(std::shared_ptr<const DatasetIndex> index, LoaderOptions options,
+              const SampleSourceFactory& make_source = nullptr);
   /// Stops the threads. Every Batch handed out must have been released before.
   ~BatchLoader();
   BatchLoader(const BatchLoader&) = delete;
@@ -121,7 +119,7 @@ class BatchLoader {
   void start_epoch(int64_t epoch, int64_t first_batch = 0);
 
   /// The next batch of the epoch, in order, or nullptr after the last one. Blocks until it is
-  /// ready. Rethrows a worker's failure; unreadable images are replaced, not thrown.
+  /// ready. Rethrows a loader thread's failure; unreadable images are replaced, not thrown.
   std::shared_ptr<const Batch> next();
 
   /// Releases `batch` now, but its memory is refilled only once `wait_until_free` has returned:
@@ -141,38 +139,45 @@ class BatchLoader {
     std::function<void()> fence;  // to call before writing into this slot again
     bool fence_running = false;
   };
-  /// A file read ahead by an I/O thread, for one position of the epoch.
-  struct Fetched {
-    std::vector<uint8_t> bytes;
-    std::string error;  // non-empty: the read failed
-  };
   struct Task {
     int64_t position = 0;  ///< position in this epoch's order
     int64_t generation = 0;
-    bool prefetched = false;        ///< an I/O thread read the file into fetched_
-    const Fetched* item = nullptr;  ///< shards: the sample's bytes in shard_items_
+    const SampleBytes* sample = nullptr;  ///< delivered bytes; nullptr: the worker reads them
   };
 
+  // SampleSink, for the source's threads (see data/sample_source.h).
+  Claim claim(int64_t generation, bool wait, SampleClaim* claim) override;
+  bool wait_for_window(int64_t generation, int64_t end) override;
+  void deliver(int64_t generation, int64_t position, SampleBytes sample) override;
+  void fail(int64_t generation, std::exception_ptr error) override;
+  std::vector<uint8_t> recycled_buffer() override;
+
   void worker_main();
-  void io_main();
-  void read_shard(size_t entry, int64_t generation);
-  bool deliver_shard_sample(int64_t stream_index, int64_t generation, Fetched item);
-  const Fetched* wait_for_item(int64_t position, int64_t generation);
   bool has_task_locked() const;
-  bool has_read_locked() const;
-  int64_t window_end_position_locked() const;
-  bool shards() const { return !index_->shards.empty(); }
+  /// A source may deliver ahead of the ring (shards, through the shuffle buffer): only the
+  /// ring's samples are work.
+  bool delivered_task_locked() const {
+    return !delivered_.empty() && delivered_.top() < window_end_locked();
+  }
+  int64_t window_end_locked() const {
+    return (window_start_ + static_cast<int64_t>(slots_.size())) * options_.batch_size;
+  }
+  bool claimable_locked() const {
+    return next_claim_ < end_position_ && next_claim_ < window_end_locked();
+  }
   Slot& slot_of(int64_t position) {
     return slots_[(position / options_.batch_size) % slots_.size()];
   }
-  /// Loads one position (with stand-ins for bad images); returns the seconds spent decoding.
-  double load_task(const Task& task, ImageDecoder& decoder, std::vector<uint8_t>& file,
-                   DecodedImage& decoded);
+  /// Loads one position (with stand-ins for bad images); returns the seconds spent decoding
+  /// and adds the retries of the reads it made to *retries.
+  double load_task(const Task& task, ImageDecoder& decoder, SampleBytes& scratch,
+                   DecodedImage& decoded, int* retries);
   void load_sample(int64_t dataset_index, const std::vector<uint8_t>& file, ImageDecoder& decoder,
                    DecodedImage& decoded, Slot& slot, int in_batch);
-  void read_sample(int64_t dataset_index, std::vector<uint8_t>& file);
+  const SampleBytes* wait_for_sample(int64_t position, int64_t generation);
   void wait_for_fence(Slot& slot);
   void record_bad_sample(int64_t dataset_index, const std::string& reason);
+  void recycle_locked(std::vector<uint8_t>&& bytes);
   void release(int64_t batch_index);
   int batch_size_of(int64_t batch) const;
 
@@ -180,39 +185,35 @@ class BatchLoader {
   LoaderOptions options_;
   size_t image_bytes_ = 0;  // per batch
   int64_t num_batches_ = 0;
+  bool reads_in_workers_ = false;  // the source has no threads: workers claim and read
 
   mutable std::mutex mutex_;
-  std::condition_variable work_cv_;   // workers wait for tasks
-  std::condition_variable io_cv_;     // I/O threads wait for reads
-  std::condition_variable ready_cv_;  // the consumer waits for a full batch
-  std::condition_variable idle_cv_;   // start_epoch waits for in-flight tasks; fences finish
+  std::condition_variable work_cv_;    // workers wait for tasks
+  std::condition_variable read_cv_;    // the source's threads wait for room in the window
+  std::condition_variable ready_cv_;   // the consumer waits for a full batch
+  std::condition_variable idle_cv_;    // start_epoch waits for in-flight tasks; fences finish
+  std::condition_variable sample_cv_;  // a worker waits for a stand-in's bytes
   std::vector<Slot> slots_;
-  std::vector<Fetched> fetched_;  // by position % size: ring of slots x batch_size
   std::vector<std::thread> workers_;
-  std::vector<std::thread> io_threads_;
   bool stopping_ = false;
-  bool active_ = false;
+  bool active_ = false;  // the epoch of generation_ is set up
   int64_t generation_ = 0;
   int64_t epoch_ = 0;
-  std::vector<int64_t> order_;      // this epoch's dataset indices on this rank
-  int64_t end_position_ = 0;        // positions [0, end) are loaded this epoch
-  int64_t next_position_ = 0;       // next position a worker takes (workers read themselves)
-  int64_t next_read_position_ = 0;  // next position an I/O thread reads
-  // Positions whose file was read, smallest first: workers take them in this order.
-  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> read_positions_;
-  int64_t window_start_ = 0;  // oldest batch not yet released
-  int64_t next_batch_ = 0;    // next batch next() hands out
-  int in_flight_ = 0;         // reads and decodes under way
-  // Shards: this epoch's plan, where each stream sample goes, and the samples read so far.
-  ShardEpochPlan plan_;
-  std::vector<int64_t> position_of_stream_;  // -1: not loaded this epoch
-  int64_t last_stream_needed_ = -1;
-  size_t next_shard_ = 0;  // next entry of plan_.shards an I/O thread reads
-  std::unordered_map<int64_t, Fetched> shard_items_;  // by position; erased on release
-  std::condition_variable item_cv_;                   // a worker waits for a substitute's bytes
-  int outstanding_ = 0;                               // batches handed out and not released
+  std::vector<int64_t> order_;  // this epoch's dataset indices on this rank
+  int64_t end_position_ = 0;    // positions [first, end) are loaded this epoch
+  int64_t next_claim_ = 0;      // next position to read, for sources that read by position
+  // Delivered samples by position, kept until their batch is released (a stand-in may need
+  // them), and those not yet decoded, smallest first: workers take them in this order.
+  std::unordered_map<int64_t, SampleBytes> samples_;
+  std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> delivered_;
+  std::vector<std::vector<uint8_t>> spare_buffers_;  // of released samples, for recycled_buffer
+  int64_t window_start_ = 0;                         // oldest batch not yet released
+  int64_t next_batch_ = 0;                           // next batch next() hands out
+  int in_flight_ = 0;                                // decodes under way
+  int outstanding_ = 0;                              // batches handed out and not released
   std::exception_ptr error_;
   LoaderEpochStats stats_;
+  std::unique_ptr<SampleSource> source_;  // last: destroyed first, while the rest is alive
 };
 
 }  // namespace imagenet

@@ -23,6 +23,11 @@ constexpr const char* kShardIndexName = "shards.tsv";
 /// UsageError naming the file when it is missing or malformed.
 DatasetIndex read_shard_index(const std::string& split_dir);
 
+/// Images this rank reads per epoch: the sampler's share of the dataset; for shards read in
+/// order without padding (validation with sampler.pad false), the images of the rank's own
+/// shards (every world-th), each once, so that the ranks together read every image once.
+int64_t samples_per_rank(const DatasetIndex& index, const SamplerOptions& sampler);
+
 /// Which shards a rank reads in an epoch and in what order the samples come out of the shuffle
 /// buffer (a pure function of the arguments, like epoch_indices).
 struct ShardEpochPlan {
