@@ -101,3 +101,10 @@ imagenet_find_library(jpeg jpeglib.h jpeg ARCH_HEADER jconfig.h EXTRA_LIBS turbo
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
 add_library(imagenet::stb INTERFACE IMPORTED GLOBAL)
 set_target_properties(imagenet::stb PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${STB_INCLUDE_DIR})
+
+# --- libcurl, expat, OpenSSL's libcrypto: the S3 client (only in src/s3) ---------------------
+# Debian's libcurl4-openssl-dev (SigV4 signing since 7.75; Debian 12 has 7.88), libexpat1-dev
+# for ListObjectsV2's XML, libssl-dev for SHA-256 and MD5 (libcurl already links libcrypto).
+find_package(CURL 7.75 REQUIRED)
+find_package(EXPAT REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)

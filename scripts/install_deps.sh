@@ -11,6 +11,10 @@ packages=(
   libtorch-dev libgloo-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev
   libstb-dev zlib1g-dev libgtest-dev
+  # the S3 client (src/s3): HTTP and SigV4 signing, ListObjectsV2's XML, SHA-256 and MD5
+  libcurl4-openssl-dev libexpat1-dev libssl-dev
+  # the S3 tests and benchmarks (tests/s3/s3_env.sh): a FUSE mount, namespaces, tc
+  s3fs fuse iproute2
   # reference values for tests and the Python baselines of bench/
   python3-torch python3-torchvision python3-numpy python3-pil
   # the demo's real data
@@ -21,6 +25,10 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm install the S3 test server (npm's s3rver, see tests/s3/s3_env.sh). A
+# machine with NodeSource's nodejs has npm inside it, and Debian's npm package would conflict.
+command -v node >/dev/null || missing+=(nodejs)
+command -v npm >/dev/null || missing+=(npm)
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install_deps: all ${#packages[@]} packages are installed"
   exit 0
