@@ -19,6 +19,7 @@ struct Transfer {
   S3Response response;
   std::string payload_hash;  ///< x-amz-content-sha256 of the body
   int max_attempts = 1;
+  int max_unanswered_attempts = 1;
   Clock::time_point submitted;
   Clock::time_point due;  ///< when a retry may start
   CURL* easy = nullptr;

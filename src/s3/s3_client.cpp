@@ -129,7 +129,10 @@ void S3Client::Impl::finish(CURL* easy, CURLcode result) {
   S3Response& response = transfer->response;
   response.attempts = attempts;
   response.seconds = std::chrono::duration<double>(Clock::now() - transfer->submitted).count();
-  const bool retry = is_retryable(response.failure) && attempts < transfer->max_attempts;
+  const bool unanswered = response.status == 0 && (response.failure == S3Failure::connection ||
+                                                   response.failure == S3Failure::timeout);
+  const bool retry = is_retryable(response.failure) && attempts < transfer->max_attempts &&
+                     (!unanswered || attempts < transfer->max_unanswered_attempts);
   {
     std::lock_guard<std::mutex> lock(mutex);
     ++stats.attempts;
@@ -198,6 +201,10 @@ void S3Client::submit(S3Request request, Callback done) {
   transfer->max_attempts = request.max_attempts > 0
                                ? request.max_attempts
                                : std::max(1, impl_->options.retry.max_attempts);
+  transfer->max_unanswered_attempts =
+      request.max_unanswered_attempts > 0
+          ? std::min(request.max_unanswered_attempts, transfer->max_attempts)
+          : transfer->max_attempts;
   transfer->request = std::move(request);
   transfer->done = std::move(done);
   transfer->submitted = Clock::now();
@@ -287,7 +294,7 @@ void S3Client::check_access(const std::string& bucket, const std::string& prefix
   S3Request request = make_request(S3Method::get, bucket, "");
   request.query = {{"list-type", "2"}, {"max-keys", "1"}};
   if (!prefix.empty()) request.query.emplace_back("prefix", prefix);
-  request.max_attempts = std::min(4, std::max(1, impl_->options.retry.max_attempts));
+  request.max_unanswered_attempts = 4;
   const S3Response response = perform(request);
   if (!response.ok()) throw_s3_failure(response, request, impl_->options.settings);
 }

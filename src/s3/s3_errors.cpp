@@ -43,15 +43,19 @@ int64_t S3Stats::retries() const {
   return total;
 }
 
-std::string S3Stats::describe_retries() const {
-  const int64_t total = retries();
-  if (total == 0) return "no retries";
+std::string S3Stats::retry_breakdown() const {
   std::vector<std::string> parts;
   for (size_t i = 0; i < retries_by_failure.size(); ++i)
     if (retries_by_failure[i] > 0)
       parts.push_back(
           str_cat(s3_failure_name(static_cast<S3Failure>(i)), " ", retries_by_failure[i]));
-  return str_cat(total, total == 1 ? " retry (" : " retries (", str_join(parts, ", "), ")");
+  return str_join(parts, ", ");
+}
+
+std::string S3Stats::describe_retries() const {
+  const int64_t total = retries();
+  if (total == 0) return "no retries";
+  return str_cat(total, total == 1 ? " retry (" : " retries (", retry_breakdown(), ")");
 }
 
 std::string describe_s3_request(const S3Request& request) {

@@ -51,6 +51,9 @@ struct S3Request {
   std::vector<std::pair<std::string, std::string>> headers;
   /// Attempts in all for this request; 0: the client's retry policy.
   int max_attempts = 0;
+  /// Attempts in all while nothing answers (refused, unreachable, timed out); 0: max_attempts.
+  /// A start-of-run check gives up on a dead endpoint sooner than on a busy one.
+  int max_unanswered_attempts = 0;
 };
 
 struct S3Response {
@@ -81,6 +84,8 @@ struct S3Stats {
   std::array<int64_t, 8> retries_by_failure{};
 
   int64_t retries() const;
+  /// "503 SlowDown 10, connection failed or reset 2" ("" without retries).
+  std::string retry_breakdown() const;
   /// "12 retries (503 SlowDown 10, connection failed or reset 2)", or "no retries".
   std::string describe_retries() const;
 };
