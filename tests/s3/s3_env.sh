@@ -12,6 +12,7 @@
 #   s3_env_faults RULES [PORT]     sets the fault rules of a proxy (tests/s3/s3_proxy.cpp)
 #   s3_env_stats [PORT]            a proxy's counters (requests, faults, signatures checked)
 #   s3_env_mount MNT [OPTIONS]     mounts the bucket with s3fs (through the proxy)
+#   s3_env_unmount MNT             unmounts it and waits for its s3fs to end
 # Needs S3_PROXY (the s3_proxy binary). Every wait is bounded; nothing outlives the script.
 
 S3RVER_VERSION=3.7.1
@@ -55,8 +56,10 @@ _s3_env_wait_port() {  # PORT SECONDS
 
 s3_env_stop() {
   local m p
-  for m in "${_S3_ENV_MOUNTS[@]}"; do fusermount -u -z "$m" 2>/dev/null; done
-  for p in "${_S3_ENV_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+  for m in "${_S3_ENV_MOUNTS[@]}"; do
+    mountpoint -q "$m" && { fusermount -u -z "$m" 2>/dev/null || true; }
+  done
+  for p in "${_S3_ENV_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${_S3_ENV_PIDS[@]}"; do
     timeout 5 tail --pid="$p" -f /dev/null 2>/dev/null || kill -KILL "$p" 2>/dev/null
   done
@@ -126,4 +129,12 @@ s3_env_mount() {  # MNT [extra s3fs -o options, comma-separated]
   for ((i = 0; i < 100; i++)); do mountpoint -q "$mnt" && return 0; sleep 0.1; done
   echo "s3_env: s3fs did not mount $mnt" >&2
   return 1
+}
+
+s3_env_unmount() {  # MNT
+  local pid i
+  pid=$(pgrep -f -x "s3fs $S3_BUCKET $1 .*")
+  fusermount -u "$1" || return 1
+  [[ -n $pid ]] || return 0
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
 }

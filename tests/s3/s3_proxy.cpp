@@ -266,6 +266,10 @@ struct Proxy {
   int delay_ms = 0;
   std::string verify_key, verify_secret;
 
+  // Requests between their arrival and the end of their answer, and the most at once: how
+  // many requests a client (s3fs, the loader) really keeps in flight.
+  std::atomic<long> in_flight{0}, max_in_flight{0};
+
   std::mutex mutex;  // guards rules and counters below
   std::vector<Rule> rules;
   std::map<std::string, long> counters;
@@ -368,10 +372,14 @@ bool Proxy::control(int client, const std::string& method, const std::string& ta
     } catch (const std::exception& e) {
       reply = std::string("error: ") + e.what() + "\n";
     }
+  } else if (target == "/__proxy__/reset_max") {
+    max_in_flight = in_flight.load();
   } else if (target == "/__proxy__/stats") {
     std::lock_guard<std::mutex> lock(mutex);
     reply.clear();
     for (const auto& [name, value] : counters) reply += name + "=" + std::to_string(value) + "\n";
+    reply += "in_flight=" + std::to_string(in_flight.load()) + "\n";
+    reply += "max_in_flight=" + std::to_string(max_in_flight.load()) + "\n";
   }
   return send_all(client, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(reply.size()) +
                               "\r\n\r\n" + reply);
@@ -418,6 +426,21 @@ void Proxy::serve(int client) {
       continue;
     }
     count("requests");
+    count("method." + method +
+          (target.find("list-type=2") != std::string::npos ||
+                   target.find("delimiter=") != std::string::npos
+               ? ".list"
+               : ""));
+    struct InFlight {  // counts this request as in flight until the end of this iteration
+      Proxy& proxy;
+      explicit InFlight(Proxy& p) : proxy(p) {
+        const long now = ++proxy.in_flight;
+        long seen = proxy.max_in_flight.load();
+        while (now > seen && !proxy.max_in_flight.compare_exchange_weak(seen, now)) {
+        }
+      }
+      ~InFlight() { --proxy.in_flight; }
+    } in_flight_guard(*this);
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
 
     const std::string signature_error = check_signature(method, target, request, body);
