@@ -49,6 +49,16 @@ run_expect 0 stall.txt -- getall
 expect_in_file stall.txt "wrong=0 missing=0 failed=0"
 expect_in_file stall.txt "retries=2 (timeout 2)"
 
+# An object read as a stream of ranged GETs (as shards are), 3 chunks in flight, with every
+# other chunk's connection reset: whole, and its MD5 is its ETag.
+key=ds/train/class_000/00003.jpg
+etag=$("$TOOL" ls s3://imagenet/ds/train/class_000 | awk -v k=$key '$1 == k {print $3}')
+s3_env_faults "reset:match=$key:every=2" >/dev/null
+run_expect 0 stream.txt -- timeout 60 "$TOOL" stream "s3://imagenet/$key" 300 3
+expect_in_file stream.txt "md5=$etag"
+[[ $(s3_env_stat fault.reset) -gt $resets ]] || fail "no chunk of the stream was reset"
+resets=$(s3_env_stat fault.reset)
+
 # Missing objects (404 NoSuchKey) are reported and not retried; nothing else suffers.
 s3_env_faults "missing:match=train/class_002/0000" >/dev/null
 run_expect 1 missing.txt -- getall

@@ -6,6 +6,8 @@
 //                                              each checked against its listed size and MD5
 //   s3_tool put    FILE s3://bucket/key        PUT with Content-MD5; prints the ETag
 //   s3_tool get    s3://bucket/key FILE
+//   s3_tool stream s3://bucket/key CHUNK AHEAD  reads the object as a stream of ranged GETs;
+//                                              prints its size, MD5 and the retries
 // Endpoint, region and credentials as the AWS tools take them (AWS_ENDPOINT_URL, ...).
 // Exit codes: 0 done, 1 a failure (named), 2 a usage error (credentials, bucket, endpoint).
 #include <chrono>
@@ -16,6 +18,7 @@
 
 #include "imagenet/s3/digest.h"
 #include "imagenet/s3/s3_client.h"
+#include "imagenet/s3/s3_object_stream.h"
 #include "imagenet/s3/s3_uri.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
@@ -139,7 +142,21 @@ int run(int argc, char** argv) {
     write_file_replace(argument(3), client.get_object(uri.bucket, uri.prefix));
     return 0;
   }
-  throw UsageError("usage: s3_tool check|ls|getall|put|get ... (see tests/s3/s3_tool.cpp)");
+  if (command == "stream") {
+    const S3Uri uri = parse_s3_uri(argument(2), "the source");
+    S3StreamOptions stream_options;
+    stream_options.chunk_bytes = std::atoll(argument(3).c_str());
+    stream_options.ahead = std::atoi(argument(4).c_str());
+    S3ObjectStream stream(client, uri.bucket, uri.prefix, -1, stream_options);
+    std::string all;
+    std::vector<uint8_t> buffer(100000);
+    while (size_t n = stream.read(buffer.data(), buffer.size()))
+      all.append(reinterpret_cast<const char*>(buffer.data()), n);
+    std::printf("bytes=%zu md5=%s retries=%d\n", all.size(), md5_hex(all).c_str(),
+                stream.retries());
+    return 0;
+  }
+  throw UsageError("usage: s3_tool check|ls|getall|put|get|stream ... (see tests/s3/s3_tool.cpp)");
 }
 
 }  // namespace
