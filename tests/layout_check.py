@@ -26,6 +26,7 @@ LEVELS = {
     "util": 0,
     "config": 1,
     "image": 1,
+    "s3": 1,
     "data": 2,
     "model": 2,
     "distributed": 2,
