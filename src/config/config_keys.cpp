@@ -400,6 +400,29 @@ std::vector<ConfigKey> build_keys() {
                          "folders and their modification times are unchanged; S3 mounts keep no "
                          "folder times, so after changing data there pass --rescan.",
                          F(data.index_cache_dir)));
+  // S3 (data_root: s3://bucket/prefix); credentials only from the environment or ~/.aws.
+  k.push_back(string_key("s3_endpoint", data,
+                         "data_root s3://: an S3-compatible store, http(s)://host[:port] (MinIO, "
+                         "Ceph, s3rver); empty: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the "
+                         "profile's endpoint_url, else AWS. Credentials are never a key: they "
+                         "come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN "
+                         "or ~/.aws/credentials, as the AWS tools take them.",
+                         F(data.s3_endpoint)));
+  k.push_back(string_key("s3_region", data,
+                         "data_root s3://: the bucket's region; empty: AWS_REGION, "
+                         "AWS_DEFAULT_REGION, the profile's region, else us-east-1.",
+                         F(data.s3_region)));
+  k.push_back(string_key("s3_profile", data,
+                         "data_root s3://: the profile of ~/.aws/credentials and ~/.aws/config "
+                         "to use; empty: AWS_PROFILE, else the environment's keys, else "
+                         "'default'.",
+                         F(data.s3_profile)));
+  k.push_back(int_key("s3_requests", data,
+                      "data_root s3://: GET requests in flight per loader (one thread drives "
+                      "them all through libcurl's multi interface). S3 answers each in about "
+                      "20-30 ms, so N images/s needs about N x 0.03; shards use io_threads "
+                      "streams of 4 ranged GETs ahead each.",
+                      F(data.s3_requests), 1, 4096));
 
   // ---- model -------------------------------------------------------------------------------
   const std::string model = "Model";

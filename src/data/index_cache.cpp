@@ -38,26 +38,31 @@ int64_t folder_mtime_ns(const std::string& path) {
   return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
 }
 
-std::string cache_file_for(const std::string& cache_dir, const std::string& split_dir) {
-  std::error_code ec;
-  std::string absolute = fs::absolute(split_dir, ec).lexically_normal().string();
-  if (ec) absolute = split_dir;
+/// `identity` is the split folder (made absolute), or an s3:// split with its endpoint.
+std::string cache_file_for(const std::string& cache_dir, const std::string& identity,
+                           const std::string& split_dir) {
+  std::string absolute = identity;
+  if (identity == split_dir) {
+    std::error_code ec;
+    absolute = fs::absolute(split_dir, ec).lexically_normal().string();
+    if (ec) absolute = split_dir;
+  }
   uint64_t h = 0;
   for (unsigned char c : absolute) h = derive_seed(h, c);
-  std::string name = fs::path(absolute).filename().string();
+  std::string name = fs::path(split_dir).filename().string();
   return str_printf("%s/%s-%016llx.index", cache_dir.c_str(), name.c_str(),
                     static_cast<unsigned long long>(h));
 }
 
 /// Reads a cache file; an empty map when it is missing, for another folder, or damaged.
 std::map<std::string, CachedClass> read_cache(const std::string& path,
-                                              const std::string& split_dir) {
+                                              const std::string& identity) {
   std::map<std::string, CachedClass> out;
   std::ifstream in(path);
   if (!in) return out;
   std::string line;
   if (!std::getline(in, line) || line != kHeader) return out;
-  if (!std::getline(in, line) || line != "split " + split_dir) return out;
+  if (!std::getline(in, line) || line != "split " + identity) return out;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
     std::string kind, name;
@@ -73,13 +78,13 @@ std::map<std::string, CachedClass> read_cache(const std::string& path,
   return out;
 }
 
-void write_cache(const std::string& path, const std::string& split_dir,
+void write_cache(const std::string& path, const std::string& identity,
                  const std::vector<std::string>& classes, const std::vector<CachedClass>& entries,
                  const std::map<std::string, CachedClass>& others) {
   std::map<std::string, const CachedClass*> all;
   for (const auto& [name, entry] : others) all[name] = &entry;
   for (size_t i = 0; i < classes.size(); ++i) all[classes[i]] = &entries[i];
-  std::string text = str_cat(kHeader, "\nsplit ", split_dir, "\n");
+  std::string text = str_cat(kHeader, "\nsplit ", identity, "\n");
   for (const auto& [name, entry] : all) {
     text += str_cat("class ", name, " ", entry->mtime_ns, " ", entry->names.size(), "\n");
     for (const auto& file : entry->names) text += file + "\n";
@@ -90,37 +95,40 @@ void write_cache(const std::string& path, const std::string& split_dir,
 
 }  // namespace
 
-DatasetIndex scan_image_folder_cached(const std::string& split_dir,
-                                      const std::vector<std::string>& classes,
-                                      const IndexCacheOptions& options, IndexCacheReport* report) {
+DatasetIndex cached_folder_index(const std::string& split_dir,
+                                 const std::vector<std::string>& classes,
+                                 const IndexCacheOptions& options, const FolderLister& lister,
+                                 IndexCacheReport* report) {
   IndexCacheReport local;
   IndexCacheReport& r = report ? *report : local;
   r = IndexCacheReport{};
+  std::vector<std::vector<std::string>> names(classes.size());
   if (options.cache_dir.empty()) {
     r.classes_scanned = static_cast<int>(classes.size());
-    return scan_image_folder(split_dir, classes, options.threads);
+    parallel_for(static_cast<int64_t>(classes.size()), options.threads,
+                 [&](int64_t i) { names[i] = lister.list(classes[i]); });
+    return make_dataset_index(split_dir, classes, names);
   }
-  r.cache_path = cache_file_for(options.cache_dir, split_dir);
+  const std::string identity = lister.identity.empty() ? split_dir : lister.identity;
+  r.cache_path = cache_file_for(options.cache_dir, identity, split_dir);
   std::map<std::string, CachedClass> cached;
-  if (!options.rescan) cached = read_cache(r.cache_path, split_dir);
+  if (!options.rescan) cached = read_cache(r.cache_path, identity);
 
-  // Check every class folder's time (one stat each, in parallel); list the changed ones.
+  // Check every class folder's stamp (one stat each, in parallel); list the changed ones.
   std::vector<CachedClass> entries(classes.size());
   std::vector<char> reused(classes.size(), 0);
   parallel_for(static_cast<int64_t>(classes.size()), options.threads, [&](int64_t i) {
-    const std::string dir = (fs::path(split_dir) / classes[i]).string();
-    const int64_t mtime = folder_mtime_ns(dir);
+    const int64_t stamp = lister.stamp(classes[i]);
     auto it = cached.find(classes[i]);
-    if (it != cached.end() && mtime >= 0 && it->second.mtime_ns == mtime &&
+    if (it != cached.end() && stamp >= 0 && it->second.mtime_ns == stamp &&
         !it->second.names.empty()) {
       entries[i] = it->second;
       reused[i] = 1;
       return;
     }
-    entries[i].mtime_ns = mtime;
-    entries[i].names = list_class_images(dir);
+    entries[i].mtime_ns = stamp;
+    entries[i].names = lister.list(classes[i]);
   });
-  std::vector<std::vector<std::string>> names(classes.size());
   for (size_t i = 0; i < classes.size(); ++i) {
     r.classes_reused += reused[i];
     names[i] = entries[i].names;
@@ -129,13 +137,26 @@ DatasetIndex scan_image_folder_cached(const std::string& split_dir,
   if (r.classes_scanned > 0) {
     for (const auto& name : classes) cached.erase(name);
     try {
-      write_cache(r.cache_path, split_dir, classes, entries, cached);
+      write_cache(r.cache_path, identity, classes, entries, cached);
     } catch (const std::exception& e) {
       log_warn(str_cat("could not write the index cache ", r.cache_path, ": ", e.what(),
                        ". The next run lists the folders again."));
     }
   }
   return make_dataset_index(split_dir, classes, names);
+}
+
+DatasetIndex scan_image_folder_cached(const std::string& split_dir,
+                                      const std::vector<std::string>& classes,
+                                      const IndexCacheOptions& options, IndexCacheReport* report) {
+  FolderLister lister;
+  lister.stamp = [&](const std::string& name) {
+    return folder_mtime_ns((fs::path(split_dir) / name).string());
+  };
+  lister.list = [&](const std::string& name) {
+    return list_class_images((fs::path(split_dir) / name).string());
+  };
+  return cached_folder_index(split_dir, classes, options, lister, report);
 }
 
 }  // namespace imagenet

@@ -10,25 +10,29 @@
 #include "imagenet/data/image_decoder.h"
 #include "imagenet/data/shards.h"
 #include "imagenet/data/tar.h"
+#include "imagenet/s3/s3_object_stream.h"
+#include "imagenet/s3/s3_uri.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/rng.h"
 
 namespace imagenet {
 
 ShardSource::ShardSource(std::shared_ptr<const DatasetIndex> index, SamplerOptions sampler,
-                         ReadPolicy policy, int io_threads, int shuffle_buffer, SampleSink& sink)
+                         ReadPolicy policy, int io_threads, int shuffle_buffer, SampleSink& sink,
+                         std::unique_ptr<S3Client> s3)
     : index_(std::move(index)),
       sampler_(sampler),
       policy_(policy),
       buffer_(sampler.shuffle ? shuffle_buffer : 0),
-      sink_(sink) {
+      sink_(sink),
+      s3_(std::move(s3)) {
   IMAGENET_CHECK(!index_->shards.empty(), "a ShardSource needs shards");
   if (samples_per_rank(*index_, sampler_) == 0)
     throw UsageError(str_cat("the set in ", index_->split_dir, " has ", index_->shards.size(),
                              " shards, fewer than the ", sampler_.world_size,
                              " processes that share it: pack it again with a smaller "
                              "--shard_size."));
-  const int streams = std::clamp(io_threads, 1, 8);
+  const int streams = std::clamp(io_threads, 1, kMaxShardStreams);
   for (int i = 0; i < streams; ++i) threads_.emplace_back([this] { stream_main(); });
 }
 
@@ -99,7 +103,19 @@ void ShardSource::read_shard(const Epoch& epoch, size_t entry) {
   int64_t k = 0;  // samples of this shard delivered
   std::string failure;
   try {
-    TarReader reader(shard.path, policy_);
+    // An s3:// shard: one object streamed by ranged GETs, its retries counted on the samples.
+    std::unique_ptr<S3ObjectStream> stream;
+    std::unique_ptr<TarReader> tar;
+    if (s3_) {
+      const S3Uri uri = parse_s3_uri(shard.path, "shard");
+      stream = std::make_unique<S3ObjectStream>(*s3_, uri.bucket, uri.prefix, shard.bytes);
+      tar = std::make_unique<TarReader>(
+          [&stream](uint8_t* dst, size_t n) { return stream->read(dst, n); }, shard.path);
+    } else {
+      tar = std::make_unique<TarReader>(shard.path, policy_);
+    }
+    TarReader& reader = *tar;
+    int retries_counted = 0;
     TarMember member;
     std::string key, current_key, extension;
     SampleBytes sample;
@@ -115,6 +131,10 @@ void ShardSource::read_shard(const Epoch& epoch, size_t entry) {
         sample.error =
             str_cat(current_key, ".cls says ", str_trim(label_text), ", the shard index says ",
                     index_->samples[shard.first_sample + k].label);
+      }
+      if (stream) {
+        sample.retries = stream->retries() - retries_counted;
+        retries_counted += sample.retries;
       }
       const bool go_on = k < shard.samples && deliver(epoch, first + k, std::move(sample));
       ++k;

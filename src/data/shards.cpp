@@ -47,12 +47,20 @@ std::string image_extension(const std::string& file_name) {
 
 DatasetIndex read_shard_index(const std::string& split_dir) {
   const std::string path = split_dir + "/" + kShardIndexName;
-  std::ifstream in(path);
-  if (!in)
+  std::ifstream file(path);
+  if (!file)
     throw UsageError(str_cat(path,
                              " not found. data_format: shards reads the shards that "
                              "`imagenet_train pack --src DIR --dst ",
                              fs::path(split_dir).parent_path().string(), "` writes."));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return parse_shard_index(text.str(), split_dir);
+}
+
+DatasetIndex parse_shard_index(const std::string& text, const std::string& split_dir) {
+  const std::string path = split_dir + "/" + kShardIndexName;
+  std::istringstream in(text);
   DatasetIndex index;
   index.split_dir = split_dir;
   std::string line;

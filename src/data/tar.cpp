@@ -107,6 +107,9 @@ TarReader::TarReader(std::string path, ReadPolicy policy)
   }
 }
 
+TarReader::TarReader(ByteStream stream, std::string path)
+    : path_(std::move(path)), stream_(std::move(stream)) {}
+
 TarReader::~TarReader() {
   if (fd_ >= 0) ::close(fd_);
 }
@@ -118,8 +121,18 @@ void TarReader::read_exactly(uint8_t* dst, size_t n) {
       offset_ += buffer_.size();
       buffer_.resize(kReadAhead);
       used_ = 0;
+      if (stream_) {  // it retries inside
+        size_t got = 0;
+        try {
+          for (size_t n = 1; n > 0 && got < buffer_.size(); got += n)
+            n = stream_(buffer_.data() + got, buffer_.size() - got);
+        } catch (const std::exception& e) {
+          throw DecodeError(str_cat("shard read failed at byte ", offset_ + got, ": ", e.what()));
+        }
+        buffer_.resize(got);
+      }
       double backoff = policy_.first_backoff_seconds;
-      for (int attempt = 0;; ++attempt) {
+      for (int attempt = 0; !stream_; ++attempt) {
         ssize_t got = ::pread(fd_, buffer_.data(), buffer_.size(), static_cast<off_t>(offset_));
         if (got >= 0) {
           buffer_.resize(static_cast<size_t>(got));

@@ -182,7 +182,8 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   if (metrics->data_wait > 0.5)
     metrics->data_advice = loader_bottleneck_advice(
         loader_stats, meter.seconds(), train_loader_->options(),
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+        sample_origin(train_loader_->index()));
   check_loss_is_finite(metrics->train_loss);
   return EpochEnd::kFinished;
 }

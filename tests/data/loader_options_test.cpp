@@ -51,5 +51,46 @@ TEST(LoaderOptions, AdviceNamesTheBottleneck) {
   EXPECT_NE(io.find("imagenet_train pack"), std::string::npos) << io;
 }
 
+TEST(LoaderOptions, AdviceFitsWhereTheSamplesComeFrom) {
+  LoaderOptions o;
+  o.num_workers = 4;
+  o.io_threads = 32;
+  o.s3_requests = 64;
+  LoaderEpochStats stats;
+  stats.decode_seconds = 4 * 100 * 0.2;  // waiting for reads
+  // Shards: the streams actually used (io_threads beyond 8 are not), and no "pack" advice.
+  std::string shards = loader_bottleneck_advice(stats, 100, o, 16, SampleOrigin::shards);
+  EXPECT_NE(shards.find("read by 8 streams (io_threads 32, at most 8)"), std::string::npos)
+      << shards;
+  EXPECT_NE(shards.find("bandwidth is the limit"), std::string::npos) << shards;
+  EXPECT_EQ(shards.find("pack"), std::string::npos) << shards;
+  o.io_threads = 2;
+  shards = loader_bottleneck_advice(stats, 100, o, 16, SampleOrigin::shards);
+  EXPECT_NE(shards.find("read by 2 streams"), std::string::npos) << shards;
+  EXPECT_NE(shards.find("raise io_threads to 8"), std::string::npos) << shards;
+  // S3 objects: the GETs in flight, shards in the bucket; the retries of the epoch.
+  stats.read_retries = 12;
+  std::string s3 = loader_bottleneck_advice(stats, 100, o, 16, SampleOrigin::s3_objects);
+  EXPECT_NE(s3.find("64 GETs in flight, s3_requests"), std::string::npos) << s3;
+  EXPECT_NE(s3.find("pack --dst s3://"), std::string::npos) << s3;
+  EXPECT_NE(s3.find("12 reads were retried"), std::string::npos) << s3;
+  EXPECT_EQ(s3.find("io_threads"), std::string::npos) << s3;
+  std::string s3_shards = loader_bottleneck_advice(stats, 100, o, 16, SampleOrigin::s3_shards);
+  EXPECT_NE(s3_shards.find("S3 shards, read by 2 streams"), std::string::npos) << s3_shards;
+  EXPECT_EQ(s3_shards.find("pack"), std::string::npos) << s3_shards;
+}
+
+TEST(LoaderOptions, SampleOriginFromTheIndex) {
+  DatasetIndex index;
+  index.split_dir = "/data/train";
+  EXPECT_EQ(sample_origin(index), SampleOrigin::files);
+  index.shards.push_back({});
+  EXPECT_EQ(sample_origin(index), SampleOrigin::shards);
+  index.split_dir = "s3://bucket/imagenet/train";
+  EXPECT_EQ(sample_origin(index), SampleOrigin::s3_shards);
+  index.shards.clear();
+  EXPECT_EQ(sample_origin(index), SampleOrigin::s3_objects);
+}
+
 }  // namespace
 }  // namespace imagenet

@@ -67,6 +67,12 @@ struct DataConfig {
   double max_bad_samples_fraction = 0.001;
   /// Folder of the cached dataset index; empty: <output_dir>/index_cache.
   std::string index_cache_dir;
+  /// data_root s3://...: the store (empty: AWS_ENDPOINT_URL or AWS), region, profile, and
+  /// GETs in flight per loader.
+  std::string s3_endpoint;
+  std::string s3_region;
+  std::string s3_profile;
+  int s3_requests = 128;
 };
 
 struct OptimConfig {

@@ -24,6 +24,7 @@
 #include "imagenet/data/sample_source.h"
 #include "imagenet/data/sampler.h"
 #include "imagenet/data/shards.h"
+#include "imagenet/s3/aws_config.h"
 
 namespace imagenet {
 
@@ -62,6 +63,9 @@ struct LoaderOptions {
   int prefetch_batches = 2;
   /// Shards only: samples held to shuffle the stream (a WebDataset-style shuffle buffer).
   int shuffle_buffer = 1024;
+  /// An s3:// dataset: where the store is, and GETs in flight (s3_* keys).
+  S3SettingsRequest s3;
+  int s3_requests = 128;
   SamplerOptions sampler;
   SampleTransform transform;
   /// Batches per epoch at most (0: all).

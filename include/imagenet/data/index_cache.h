@@ -5,6 +5,8 @@
 // S3 mounts do not keep folder times: after changing such data, scan again with --rescan.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -31,6 +33,27 @@ struct IndexCacheReport {
 /// whose modification time is unchanged, and writing the cache back when anything was listed.
 /// A cache file that cannot be read is ignored (and replaced); one that cannot be written is
 /// reported in the log, and the index is still returned.
+/// How cached_folder_index looks at the class folders of a split.
+struct FolderLister {
+  /// A number that changes whenever the folder's listing does (its modification time); -1:
+  /// unknown, so the folder is always listed. S3 keeps no folder times: its lister returns 0,
+  /// and a cached class is reused until --rescan.
+  std::function<int64_t(const std::string& class_name)> stamp;
+  /// The sorted image names of one class folder; throws UsageError when it has none.
+  std::function<std::vector<std::string>(const std::string& class_name)> list;
+  /// What the cache is for, written in it and hashed into its name; empty: the split folder
+  /// (an s3:// split adds its endpoint, so another store's listing is never taken).
+  std::string identity;
+};
+
+/// The index of `classes` under `split_dir`, each class taken from the cache while its stamp
+/// is unchanged, else listed (`options.threads` at once); the cache is rewritten when anything
+/// was listed. The engine of scan_image_folder_cached and of S3 listings.
+DatasetIndex cached_folder_index(const std::string& split_dir,
+                                 const std::vector<std::string>& classes,
+                                 const IndexCacheOptions& options, const FolderLister& lister,
+                                 IndexCacheReport* report = nullptr);
+
 DatasetIndex scan_image_folder_cached(const std::string& split_dir,
                                       const std::vector<std::string>& classes,
                                       const IndexCacheOptions& options,

@@ -1,6 +1,6 @@
 // The sample source of a packed dataset (data/shards.h): the epoch's tar shards streamed by a few
-// I/O threads, each sample delivered at the position the seeded shuffle buffer gives it. Reads
-// run at most shuffle_buffer samples past the loader's ring.
+// I/O threads (from files, or from S3 objects), each sample delivered at the position the seeded
+// shuffle buffer gives it. Reads run at most shuffle_buffer samples past the loader's ring.
 #pragma once
 
 #include <condition_variable>
@@ -14,17 +14,24 @@
 #include "imagenet/data/image_folder.h"
 #include "imagenet/data/sample_source.h"
 #include "imagenet/data/sampler.h"
+#include "imagenet/s3/s3_client.h"
 
 namespace imagenet {
 
+/// Streams a ShardSource reads at most (io_threads beyond it are not used): a few sequential
+/// streams saturate a disk or a mount's bandwidth.
+constexpr int kMaxShardStreams = 8;
+
 class ShardSource final : public SampleSource {
  public:
-  /// Starts clamp(io_threads, 1, 8) streams (a few sequential streams suffice); they wait for
-  /// start_epoch. `shuffle_buffer` samples are held to shuffle (training only). Throws
+  /// Starts clamp(io_threads, 1, kMaxShardStreams) streams (a few sequential streams suffice); they
+  /// wait for start_epoch. `shuffle_buffer` samples are held to shuffle (training only). Throws
   /// UsageError when this rank would have no shard of its own to read (validation without
-  /// padding on more ranks than shards).
+  /// padding on more ranks than shards). Shards in S3 (s3:// paths) are streamed through `s3`
+  /// with ranged GETs, several chunks ahead (S3ObjectStream).
   ShardSource(std::shared_ptr<const DatasetIndex> index, SamplerOptions sampler, ReadPolicy policy,
-              int io_threads, int shuffle_buffer, SampleSink& sink);
+              int io_threads, int shuffle_buffer, SampleSink& sink,
+              std::unique_ptr<S3Client> s3 = nullptr);
   ~ShardSource() override;
   ShardSource(const ShardSource&) = delete;
   ShardSource& operator=(const ShardSource&) = delete;
@@ -66,6 +73,7 @@ class ShardSource final : public SampleSource {
   std::shared_ptr<const Epoch> epoch_;  // the epoch being read; null: none yet
   size_t next_entry_ = 0;               // of epoch_->shards
   std::vector<std::thread> threads_;
+  std::unique_ptr<S3Client> s3_;  // s3:// shards; destroyed after the threads are joined
 };
 
 }  // namespace imagenet

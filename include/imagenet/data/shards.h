@@ -23,6 +23,10 @@ constexpr const char* kShardIndexName = "shards.tsv";
 /// UsageError naming the file when it is missing or malformed.
 DatasetIndex read_shard_index(const std::string& split_dir);
 
+/// read_shard_index from the index's text (an s3:// split reads it with a GET); the shard
+/// paths are `split_dir`/<name>.
+DatasetIndex parse_shard_index(const std::string& text, const std::string& split_dir);
+
 /// Images this rank reads per epoch: the sampler's share of the dataset; for shards read in
 /// order without padding (validation with sampler.pad false), the images of the rank's own
 /// shards (every world-th), each once, so that the ranks together read every image once.

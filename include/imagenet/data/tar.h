@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,11 @@ class TarReader {
  public:
   /// Opens `path`; throws DecodeError when it cannot be opened.
   TarReader(std::string path, ReadPolicy policy);
+  /// Reads up to n bytes into dst, returns how many (0: the end); throws when it fails.
+  using ByteStream = std::function<size_t(uint8_t* dst, size_t n)>;
+  /// Reads the archive from `stream` (an S3 object); `path` names it in messages. A failure of
+  /// the stream becomes a DecodeError.
+  TarReader(ByteStream stream, std::string path);
   ~TarReader();
   TarReader(const TarReader&) = delete;
   TarReader& operator=(const TarReader&) = delete;
@@ -55,6 +61,7 @@ class TarReader {
   std::string path_;
   ReadPolicy policy_;
   int fd_ = -1;
+  ByteStream stream_;
   uint64_t offset_ = 0;          // of buffer_'s first byte in the file
   std::vector<uint8_t> buffer_;  // data read ahead
   size_t used_ = 0;              // bytes of buffer_ consumed
