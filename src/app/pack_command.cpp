@@ -6,8 +6,10 @@
 #include <memory>
 
 #include "imagenet/app/config_flags.h"
+#include "imagenet/data/pack_s3.h"
 #include "imagenet/data/shards.h"
 #include "imagenet/logging/progress.h"
+#include "imagenet/s3/s3_uri.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/strings.h"
@@ -21,14 +23,20 @@ void register_pack_command(SubcommandContext& context) {
       "that network storage serves a few large sequential reads; train with data_format: shards");
   auto options = std::make_shared<PackOptions>();
   auto shard_size = std::make_shared<std::string>("256MB");
-  sub->add_option("--src", options->src, "Folder holding train/ and val/")->required();
-  sub->add_option("--dst", options->dst, "Destination folder")->required();
+  auto staging = std::make_shared<std::string>("imagenet_train_pack_staging");
+  sub->add_option("--src", options->src, "Folder (or s3://bucket/prefix) holding train/ and val/")
+      ->required();
+  sub->add_option("--dst", options->dst, "Destination folder or s3://bucket/prefix")->required();
+  sub->add_option("--staging", *staging,
+                  "With an s3:// end: local folder for the copied source and the shards before "
+                  "upload (kept, so that an interrupted pack resumes)")
+      ->capture_default_str();
   sub->add_option("--shard_size,--shard-size", *shard_size, "Bytes per shard, e.g. 256MB, 1GB")
       ->capture_default_str();
   add_class_choice_flags(*sub, options->num_classes, options->subset_seed, options->threads,
                          "Parallel reads of the source files");
-  sub->callback([&action = context.action, options, shard_size] {
-    action = [options, shard_size] {
+  sub->callback([&action = context.action, options, shard_size, staging] {
+    action = [options, shard_size, staging] {
       log_init({});
       uint64_t bytes = 0;
       if (!parse_byte_size(*shard_size, &bytes))
@@ -40,7 +48,9 @@ void register_pack_command(SubcommandContext& context) {
         if (!bar) bar = std::make_unique<ProgressBar>("pack", p.samples_total, 0, INT_MAX);
         bar->update(p.samples_done, nullptr);
       };
-      PackReport r = pack_dataset(*options, progress);
+      PackReport r = is_s3_uri(options->src) || is_s3_uri(options->dst)
+                         ? pack_dataset_s3(*options, *staging, {}, progress)
+                         : pack_dataset(*options, progress);
       if (bar) bar->finish("");
       log_info(str_cat("pack: ", r.classes, " classes, ", r.samples, " images in ", r.shards,
                        " shards (", format_bytes(static_cast<double>(r.bytes)), ") in ",
