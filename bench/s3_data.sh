@@ -4,8 +4,13 @@
 # first byte would, in this script's own network namespace; an ImageNet-like dataset in its
 # bucket. One epoch (EPOCH_BATCHES x 64 images) cold, on a fresh mount, and one again, for:
 #   local          imagenet_train bench-data on the local copy (page cache warm)
+#   s3-direct      bench-data with data_root s3://imagenet/il (GETs through libcurl's multi
+#                  interface, s3_requests in flight; epoch 1: a new process, the listing from
+#                  the index cache)
 #   mount-ioN      bench-data on an s3fs mount (defaults) with io_threads N
 #   mount-tuned    s3fs with notsup_compat_dir, kernel_cache, a long stat cache; 128 io_threads
+#   mount-par      mount-tuned plus parallel_count=32, multireq_max=32 (s3fs's parallelism
+#                  options, for large files and listings)
 #   mountsN        MOUNTS s3fs mounts of the bucket (default 8), class folders spread over them
 #                  by symlinks, 128 io_threads
 #   torchvision    ImageFolder + DataLoader(num_workers=cores) on the default mount
@@ -83,6 +88,9 @@ bench() {  # DATA_ROOT IO_THREADS OUTPUT
 
 run local 0 $(bench "$DATA" 32 "$WORK/out-local")
 run local 1 $(bench "$DATA" 32 "$WORK/out-local")
+S3_REQUESTS=${S3_REQUESTS:-128}
+run s3-direct 0 $(bench s3://imagenet/il 32 "$WORK/out-s3") --set s3_requests="$S3_REQUESTS"
+run s3-direct 1 $(bench s3://imagenet/il 32 "$WORK/out-s3") --set s3_requests="$S3_REQUESTS"
 for io in 32 128; do
   s3_env_mount "$WORK/mnt"
   run "mount-io$io" 0 $(bench "$WORK/mnt/il" "$io" "$WORK/out-io$io")
@@ -93,6 +101,10 @@ TUNED=notsup_compat_dir,kernel_cache,stat_cache_expire=86400,enable_noobj_cache,
 s3_env_mount "$WORK/mnt" "$TUNED"
 run mount-tuned 0 $(bench "$WORK/mnt/il" 128 "$WORK/out-tuned")
 run mount-tuned 1 $(bench "$WORK/mnt/il" 128 "$WORK/out-tuned")
+s3_env_unmount "$WORK/mnt"
+s3_env_mount "$WORK/mnt" "$TUNED,parallel_count=32,multireq_max=32"
+run mount-par 0 $(bench "$WORK/mnt/il" 128 "$WORK/out-par")
+run mount-par 1 $(bench "$WORK/mnt/il" 128 "$WORK/out-par")
 s3_env_unmount "$WORK/mnt"
 # s3fs serves about one download at a time per process (other threads wait on its file table
 # lock, see docs/PERFORMANCE.md): several processes, each mounting the bucket, share the classes.
@@ -116,6 +128,7 @@ s3_env_unmount "$WORK/mnt"
 run s3-get 0 "$TOOL" getall s3://imagenet/il/train 128
 # Local again: on a shared machine the reference moves; both runs are in the results.
 run local-again 0 $(bench "$DATA" 32 "$WORK/out-local")
+run s3-direct-again 0 $(bench s3://imagenet/il 32 "$WORK/out-s3") --set s3_requests="$S3_REQUESTS"
 
 # The seeds' copy: SUBSET_CLASSES classes to local disk, three ways (fresh mount each).
 timed() {  # NAME COMMAND...: wall seconds of a copy
@@ -155,17 +168,19 @@ for line in open(path):
     name, _, rest = line.partition(":")
     rows.append((name, dict(kv.split("=", 1) for kv in rest.split() if "=" in kv)))
 local = {r["epoch"]: float(r["img_per_sec"]) for n, r in rows if n == "local"}
+local_cpu = {r["epoch"]: float(r["img_per_cpu_sec"]) for n, r in rows if n == "local"}
 model = re.search(r"model name\s*:\s*(.*)", open("/proc/cpuinfo").read()).group(1)
 print(f"\nmachine: {model}, {cores} cores; data: {data}; {delay} ms per request\n")
-print("| reader | epoch | img/s | vs local | img per CPU-second (reader) | s3fs CPU-s | requests |")
-print("|---|---|---|---|---|---|---|")
+print("| reader | epoch | img/s | vs local | img per CPU-second (reader) | vs local | s3fs CPU-s | requests |")
+print("|---|---|---|---|---|---|---|---|")
 for name, r in rows:
     if name.startswith("copy-"):
         continue
     rate = float(r.get("img_per_sec") or r.get("objects_per_sec"))
     cpu = r.get("img_per_cpu_sec", "-")
+    cpu_ratio = f"{float(cpu) / local_cpu[r['epoch']]:.2f}x" if cpu != "-" else "-"
     print(f"| {name} | {r['epoch']} | {rate:.0f} | {rate / local[r['epoch']]:.2f}x | {cpu} "
-          f"| {r.get('s3fs_cpu', '-')} | {r.get('requests', '-')} |")
+          f"| {cpu_ratio} | {r.get('s3fs_cpu', '-')} | {r.get('requests', '-')} |")
 print("\n| copy | seconds | files | requests |\n|---|---|---|---|")
 for name, r in rows:
     if name.startswith("copy-"):
