@@ -1,9 +1,11 @@
-// The cost of each augmentation per image on one core: every op of data/augment_op at a
+// The cost of each augmentation per image on one core (CPU time, so other load on a shared
+// machine does not count): every op of data/augment_op at a
 // typical magnitude on a 224 x 224 crop, the four policies (sample and apply), random erasing
 // and the crop resize, printed as "name: us_per_image=..." for bench/augment_cost.sh, which
 // sets them beside torchvision's (bench/torchvision_augment_cost.py).
 //   bench_augment_cost [--size 224] [--seconds 0.3]
-#include <chrono>
+#include <time.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -31,17 +33,23 @@ std::vector<uint8_t> pattern(int w, int h) {
   return p;
 }
 
-// Microseconds per call of `body`, which works on a fresh copy of the image each time.
+// CPU seconds of this process: steadier than the wall clock on a shared machine.
+double cpu_seconds() {
+  timespec t;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
+// CPU microseconds per call of `body`.
 double time_us(double seconds, const std::function<void()>& body) {
-  using clock = std::chrono::steady_clock;
   for (int i = 0; i < 3; ++i) body();
   int64_t n = 0;
-  const auto start = clock::now();
+  const double start = cpu_seconds();
   double elapsed = 0;
   while (elapsed < seconds) {
     for (int i = 0; i < 10; ++i) body();
     n += 10;
-    elapsed = std::chrono::duration<double>(clock::now() - start).count();
+    elapsed = cpu_seconds() - start;
   }
   return elapsed / static_cast<double>(n) * 1e6;
 }

@@ -3,12 +3,12 @@
 # bench_augment_cost (ours, data/augment_op on uint8 crops) and torchvision 0.14 on PIL images
 # (bench/torchvision_augment_cost.py), same pattern, same magnitudes, both pinned to one core,
 # repeated in turns; prints the medians and torchvision / ours.
-#   bench/augment_cost.sh                 # REPEATS=3 SIZE=224 SECONDS=0.3
+#   bench/augment_cost.sh                 # REPEATS=3 SIZE=224 CASE_SECONDS=0.3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPEATS=${REPEATS:-3}
 SIZE=${SIZE:-224}
-SECONDS_PER_CASE=${SECONDS:-0.3}
+SECONDS_PER_CASE=${CASE_SECONDS:-0.3}
 BUILD=${BUILD_DIR:-build}
 OUT=${OUT:-runs/bench-augment-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"

@@ -112,7 +112,8 @@ inline int clip_index(int v, int size) {
 }
 
 // bilinear_filter32RGB. Returns false outside the image (the pixel keeps the fill).
-bool bilinear_sample(const uint8_t* src, int w, int h, double xin, double yin, uint8_t* out) {
+inline bool bilinear_sample(const uint8_t* src, int w, int h, double xin, double yin,
+                            uint8_t* out) {
   if (xin < 0.0 || xin >= w || yin < 0.0 || yin >= h) return false;
   xin -= 0.5;
   yin -= 0.5;
@@ -140,8 +141,18 @@ inline double cubic(double v1, double v2, double v3, double v4, double d) {
   return p1 + d * (p2 + d * (p3 + d * p4));
 }
 
-// bicubic_filter32RGB: rows above and below the image repeat the nearest row read.
-bool bicubic_sample(const uint8_t* src, int w, int h, double xin, double yin, uint8_t* out) {
+// The BICUBIC macro on four uint8 values, as Pillow evaluates it there: p1..p4 in int arithmetic
+// (exact), the polynomial in double.
+inline double cubic_u8(int v1, int v2, int v3, int v4, double d) {
+  const int p2 = -v1 + v3;
+  const int p3 = 2 * (v1 - v2) + v3 - v4;
+  const int p4 = -v1 + v2 - v3 + v4;
+  return v2 + d * (p2 + d * (p3 + d * p4));
+}
+
+// bicubic_filter32RGB: rows above and below the image repeat the nearest row read (a row that
+// repeats gives the same values, so it is read from the same pointer).
+inline bool bicubic_sample(const uint8_t* src, int w, int h, double xin, double yin, uint8_t* out) {
   if (xin < 0.0 || xin >= w || yin < 0.0 || yin >= h) return false;
   xin -= 0.5;
   yin -= 0.5;
@@ -151,17 +162,19 @@ bool bicubic_sample(const uint8_t* src, int w, int h, double xin, double yin, ui
   --y;
   int xs[4];
   for (int i = 0; i < 4; ++i) xs[i] = clip_index(x + i, w) * 3;
-  auto row_value = [&](int r, int b) {
-    const uint8_t* p = src + static_cast<size_t>(r) * w * 3 + b;
-    return cubic(p[xs[0]], p[xs[1]], p[xs[2]], p[xs[3]], dx);
-  };
+  const size_t stride = static_cast<size_t>(w) * 3;
+  const uint8_t* rows[4];
+  rows[0] = src + static_cast<size_t>(clip_index(y, h)) * stride;
+  for (int i = 1; i < 4; ++i)
+    rows[i] = y + i >= 0 && y + i < h ? src + static_cast<size_t>(y + i) * stride : rows[i - 1];
   for (int b = 0; b < 3; ++b) {
-    const double v1 = row_value(clip_index(y, h), b);
-    const double v2 = y + 1 >= 0 && y + 1 < h ? row_value(y + 1, b) : v1;
-    const double v3 = y + 2 >= 0 && y + 2 < h ? row_value(y + 2, b) : v2;
-    const double v4 = y + 3 >= 0 && y + 3 < h ? row_value(y + 3, b) : v3;
-    const double v = cubic(v1, v2, v3, v4, dy);
-    out[b] = v <= 0.0 ? 0 : v >= 255.0 ? 255 : static_cast<uint8_t>(v);
+    double v[4];
+    for (int i = 0; i < 4; ++i) {
+      const uint8_t* p = rows[i] + b;
+      v[i] = cubic_u8(p[xs[0]], p[xs[1]], p[xs[2]], p[xs[3]], dx);
+    }
+    const double value = cubic(v[0], v[1], v[2], v[3], dy);
+    out[b] = value <= 0.0 ? 0 : value >= 255.0 ? 255 : static_cast<uint8_t>(value);
   }
   return true;
 }
@@ -226,10 +239,12 @@ void affine_transform(const uint8_t* src, uint8_t* dst, int width, int height,
   fill_image(dst, width, height, fill);
   switch (interpolation) {
     case Interpolation::kBilinear:
-      generic_affine(src, dst, width, height, matrix, bilinear_sample);
+      generic_affine(src, dst, width, height, matrix,
+                     [](auto... args) { return bilinear_sample(args...); });
       return;
     case Interpolation::kBicubic:
-      generic_affine(src, dst, width, height, matrix, bicubic_sample);
+      generic_affine(src, dst, width, height, matrix,
+                     [](auto... args) { return bicubic_sample(args...); });
       return;
     case Interpolation::kNearest:
       break;
