@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "imagenet/data/image_color.h"
+#include "imagenet/image/image_color.h"
 #include "imagenet/util/error.h"
 
 namespace imagenet {

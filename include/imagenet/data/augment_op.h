@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "imagenet/data/image_geometry.h"
-#include "imagenet/data/interpolation.h"
+#include "imagenet/image/image_geometry.h"
+#include "imagenet/image/interpolation.h"
 
 namespace imagenet {
 

@@ -8,7 +8,7 @@
 
 #include <cstdint>
 
-#include "imagenet/data/interpolation.h"
+#include "imagenet/image/interpolation.h"
 
 namespace imagenet {
 

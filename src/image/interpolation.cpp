@@ -1,5 +1,5 @@
-// Implements data/interpolation.h.
-#include "imagenet/data/interpolation.h"
+// Implements image/interpolation.h.
+#include "imagenet/image/interpolation.h"
 
 namespace imagenet {
 

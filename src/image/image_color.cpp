@@ -1,8 +1,8 @@
-// Implements data/image_color.h after Pillow 9.4: PIL/ImageEnhance.py, PIL/ImageOps.py,
+// Implements image/image_color.h after Pillow 9.4: PIL/ImageEnhance.py, PIL/ImageOps.py,
 // libImaging/Blend.c (ImagingBlend, alpha a C float), libImaging/Convert.c (rgb2l, the L24
 // luma) and libImaging/Filter.c (ImagingFilter3x3, float sums in Pillow's order, +0.5 offset
 // for rounding), and timm/data/auto_augment.py (solarize_add).
-#include "imagenet/data/image_color.h"
+#include "imagenet/image/image_color.h"
 
 #include <algorithm>
 #include <array>

@@ -1,9 +1,9 @@
-// Implements data/image_geometry.h after Pillow 9.4: libImaging/Geometry.c (ImagingScaleAffine,
+// Implements image/image_geometry.h after Pillow 9.4: libImaging/Geometry.c (ImagingScaleAffine,
 // affine_fixed, ImagingTransformAffine, ImagingGenericTransform with bilinear_filter32RGB and
 // bicubic_filter32RGB, the ROTATE_90/180/270 transposes), PIL/Image.py (Image.rotate) and
 // torchvision/transforms/functional.py (_get_inverse_affine_matrix). The expressions keep
 // Pillow's order of floating-point operations: the pixels depend on it.
-#include "imagenet/data/image_geometry.h"
+#include "imagenet/image/image_geometry.h"
 
 #include <cmath>
 #include <cstdio>
