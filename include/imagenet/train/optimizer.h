@@ -32,7 +32,8 @@ class Optimizer {
 
   /// One update from the parameters' .grad(); parameters without a gradient are skipped.
   virtual void step() = 0;
-  /// Zeroes the gradients in place, or (set_to_none) drops them.
+  /// Zeroes the gradients in place, or (set_to_none) drops them: backward then writes fresh
+  /// gradients instead of adding to zeros, one pass over them less (PyTorch 2's default).
   void zero_grad(bool set_to_none = false);
 
   /// Every parameter, in group order.
