@@ -13,6 +13,33 @@ int python_round(double x) {
   return static_cast<int>(std::nearbyint(x));
 }
 
+// Standard normal values two at a time (Marsaglia's polar method: no trigonometry).
+class NormalPairs {
+ public:
+  explicit NormalPairs(uint64_t seed) : rng_(seed) {}
+  double next() {
+    if (has_spare_) {
+      has_spare_ = false;
+      return spare_;
+    }
+    double u, v, s;
+    do {
+      u = 2.0 * rng_.uniform() - 1.0;
+      v = 2.0 * rng_.uniform() - 1.0;
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double f = std::sqrt(-2.0 * std::log(s) / s);
+    spare_ = v * f;
+    has_spare_ = true;
+    return u * f;
+  }
+
+ private:
+  Rng rng_;
+  double spare_ = 0;
+  bool has_spare_ = false;
+};
+
 uint8_t to_uint8(double mean, double std, double z) {
   const double v = std::nearbyint(255.0 * (mean + std * z));
   return static_cast<uint8_t>(std::clamp(v, 0.0, 255.0));
@@ -53,10 +80,10 @@ void erase_boxes(uint8_t* pixels, int width, int height, const std::vector<Erase
                  const RandomErasingOptions& options) {
   (void)height;
   for (const EraseBox& box : boxes) {
-    Rng rng(box.fill_seed);
+    NormalPairs rng(box.fill_seed);
     uint8_t colour[3];
     for (int c = 0; c < 3; ++c) {
-      const double z = options.mode == EraseMode::kRand ? rng.normal() : 0.0;
+      const double z = options.mode == EraseMode::kRand ? rng.next() : 0.0;
       colour[c] = to_uint8(options.mean[c], options.std[c], z);
     }
     for (int y = box.y; y < box.y + box.height; ++y) {
@@ -64,7 +91,7 @@ void erase_boxes(uint8_t* pixels, int width, int height, const std::vector<Erase
       for (int x = 0; x < box.width; ++x) {
         for (int c = 0; c < 3; ++c) {
           row[x * 3 + c] = options.mode == EraseMode::kPixel
-                               ? to_uint8(options.mean[c], options.std[c], rng.normal())
+                               ? to_uint8(options.mean[c], options.std[c], rng.next())
                                : colour[c];
         }
       }

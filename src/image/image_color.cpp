@@ -24,9 +24,13 @@ inline uint8_t luma(const uint8_t* p) {
 // ImagingBlend(degenerate, image, alpha) for one value: degenerate + alpha (image -
 // degenerate), in float, truncated; clipped to [0, 255] when alpha is outside [0, 1] (Pillow's
 // two loops give the same values inside [0, 1], where no clipping is needed).
+// The clamp before truncating gives the same value as Pillow's branches (0 at or below 0, 255
+// at or above 255) and lets the loops vectorize.
 inline uint8_t blend_value(int degenerate, int value, float alpha) {
-  const float v = static_cast<float>(degenerate) + alpha * static_cast<float>(value - degenerate);
-  return v <= 0.0f ? 0 : v >= 255.0f ? 255 : static_cast<uint8_t>(v);
+  float v = static_cast<float>(degenerate) + alpha * static_cast<float>(value - degenerate);
+  v = v < 0.0f ? 0.0f : v;
+  v = v > 255.0f ? 255.0f : v;
+  return static_cast<uint8_t>(static_cast<int>(v));
 }
 
 // Blends every value with `degenerate(i)`, the degenerate image's value i. Pillow returns a
@@ -83,14 +87,19 @@ void adjust_brightness(uint8_t* pixels, int width, int height, double factor) {
 }
 
 void adjust_color(uint8_t* pixels, int width, int height, double factor) {
-  // The degenerate image is the luma, convert("L").convert("RGB").
+  // The degenerate image is the luma, convert("L").convert("RGB"), one row at a time.
   const float alpha = static_cast<float>(factor);
   if (alpha == 1.0f) return;
-  const size_t n = static_cast<size_t>(width) * height;
-  for (size_t p = 0; p < n; ++p) {
-    uint8_t* px = pixels + p * 3;
-    const uint8_t gray = luma(px);
-    for (int c = 0; c < 3; ++c) px[c] = alpha == 0.0f ? gray : blend_value(gray, px[c], alpha);
+  thread_local std::vector<uint8_t> gray;
+  gray.resize(static_cast<size_t>(width) * 3);
+  for (int y = 0; y < height; ++y) {
+    uint8_t* row = pixels + static_cast<size_t>(y) * width * 3;
+    for (int x = 0; x < width; ++x) {
+      const uint8_t g = luma(row + x * 3);
+      gray[x * 3] = gray[x * 3 + 1] = gray[x * 3 + 2] = g;
+    }
+    const uint8_t* d = gray.data();
+    blend_from(row, static_cast<size_t>(width) * 3, factor, [d](size_t i) { return d[i]; });
   }
 }
 
