@@ -43,4 +43,12 @@ std::vector<int64_t> repeat_aug_epoch_indices(int64_t dataset_size, int64_t epoc
   return mine;
 }
 
+int repeat_aug_copy(int64_t dataset_size, int64_t position, const SamplerOptions& sampler,
+                    const RepeatAugOptions& repeat) {
+  const int64_t repeated = dataset_size * repeat.repeats;
+  if (repeated == 0) return 0;
+  return static_cast<int>((sampler.rank + position * sampler.world_size) % repeated %
+                          repeat.repeats);
+}
+
 }  // namespace imagenet

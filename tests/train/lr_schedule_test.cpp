@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <utility>
 #include <vector>
 
@@ -140,6 +141,49 @@ TEST(TrainingPlan, ScalesLrLinearlyWithTheTotalBatch) {
   EXPECT_EQ(plan.total_steps, 1000);
   EXPECT_EQ(plan.warmup_steps, 200);
   EXPECT_DOUBLE_EQ(plan.schedule.at(200), 0.5);
+}
+
+TEST(TrainingPlan, AutoScalingIsSqrtForAdamTypeOptimizersAndLinearForSgd) {
+  // timm's rule: lr x sqrt(B / base) for adamw and lamb; RSB A1 writes lr 0.005 at 2048.
+  Config c;
+  c.optim.lr = 0.005;
+  c.optim.lr_base_size = 2048;
+  c.train.batch_size = 256;
+  c.optim.optimizer = OptimizerKind::kLamb;
+  TrainingPlan plan = make_training_plan(c, 2, 100);  // total batch 512
+  EXPECT_EQ(plan.lr_rule, LrScaling::kSqrt);
+  EXPECT_DOUBLE_EQ(plan.effective_lr, 0.005 * std::sqrt(512.0 / 2048.0));
+  c.optim.optimizer = OptimizerKind::kSgd;
+  EXPECT_DOUBLE_EQ(make_training_plan(c, 2, 100).effective_lr, 0.005 * 512.0 / 2048.0);
+  c.optim.lr_scaling = LrScaling::kSqrt;
+  EXPECT_DOUBLE_EQ(make_training_plan(c, 8, 100).effective_lr, 0.005);
+}
+
+TEST(TrainingPlan, StepSchedulesAndCooldownFromTheirEpochKeys) {
+  Config c;
+  c.optim.lr = 0.1;
+  c.train.batch_size = 256;
+  c.train.epochs = 90;
+  c.optim.lr_scheduler = LrScheduler::kStep;
+  c.optim.lr_step_epochs = {30};
+  c.optim.lr_gamma = 0.1;
+  TrainingPlan plan = make_training_plan(c, 1, 10);
+  EXPECT_EQ(plan.schedule.milestones, (std::vector<int64_t>{300, 600}));
+  EXPECT_DOUBLE_EQ(plan.schedule.at(299), 0.1);
+  EXPECT_NEAR(plan.schedule.at(300), 0.01, 1e-15);
+  EXPECT_NEAR(plan.schedule.at(899), 0.001, 1e-15);
+  c.optim.lr_scheduler = LrScheduler::kMultiStep;
+  c.optim.lr_step_epochs = {30, 60, 80};
+  EXPECT_EQ(make_training_plan(c, 1, 10).schedule.milestones,
+            (std::vector<int64_t>{300, 600, 800}));
+  // timm's cooldown: epochs past the schedule at its final LR.
+  c.optim.lr_scheduler = LrScheduler::kCosine;
+  c.optim.lr_min = 1e-6;
+  c.optim.cooldown_epochs = 10;
+  plan = make_training_plan(c, 1, 10);
+  EXPECT_EQ(plan.epochs, 100);
+  EXPECT_EQ(plan.total_steps, 900);
+  EXPECT_DOUBLE_EQ(plan.schedule.at(950), 1e-6);
 }
 
 }  // namespace

@@ -14,6 +14,10 @@ namespace imagenet {
 LoaderOptions loader_options_from_config(const Config& config, bool train, int rank = 0,
                                          int world_size = 1);
 
+/// Throws UsageError, naming the key and where it was set, for a setting the loader refuses
+/// (an auto_augment policy it does not know): called before a run writes anything.
+void check_loader_config(const Config& config);
+
 /// What to change when the training step waited for data a large part of an epoch: from how
 /// busy the decode threads were (stats.decode_seconds over epoch_seconds x num_workers), either
 /// more num_workers (decoding is the bottleneck) or more io_threads, a local copy or packed

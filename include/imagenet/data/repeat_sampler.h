@@ -33,4 +33,9 @@ std::vector<int64_t> repeat_aug_epoch_indices(int64_t dataset_size, int64_t epoc
 int64_t repeat_aug_samples_per_rank(int64_t dataset_size, const SamplerOptions& sampler,
                                     const RepeatAugOptions& repeat);
 
+/// Which copy (0 .. repeats - 1) of its sample index `position` of repeat_aug_epoch_indices
+/// is: that of position rank + position x world of the repeated list.
+int repeat_aug_copy(int64_t dataset_size, int64_t position, const SamplerOptions& sampler,
+                    const RepeatAugOptions& repeat);
+
 }  // namespace imagenet

@@ -32,9 +32,6 @@ MixParams sample_mix_params(const MixConfig& config, int height, int width, Rng&
 /// timm's rand_bbox + lambda correction for a given lambda and box center.
 MixParams cutmix_box(double lam, int height, int width, int center_y, int center_x);
 
-/// timm's mixup_mode: one draw per batch, per pair (i, N-1-i share it) or per image.
-enum class MixMode { kBatch, kPair, kElem };
-
 /// Draws the parameters of every image of a batch of `batch` height x width images, one per
 /// image, for `mode` (_params_per_batch / _params_per_elem): kBatch repeats one draw, kPair
 /// draws batch / 2 and mirrors them onto the second half, kElem draws one per image. Image i
