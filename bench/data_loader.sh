@@ -8,6 +8,9 @@
 # and prints the medians and the ratios (per core, and per CPU-second used).
 #   bench/data_loader.sh                 # defaults below; environment variables change them
 #   CORES=2 REPEATS=3 CLASSES=20 PER_CLASS=100 BATCH=64 BATCHES=40 bench/data_loader.sh
+# AUGMENT=ta_wide (or a timm string such as rand-m9-mstd0.5-inc1) adds that auto_augment to ours
+# and torchvision's nearest policy to both torchvision pipelines (ta_wide: TrivialAugmentWide;
+# rand-*, ra: RandAugment, 2 ops at magnitude 9), after the flip, bilinear.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORES=${CORES:-$(nproc)}
@@ -20,6 +23,12 @@ WARMUP=${WARMUP:-5}
 DATA=${DATA:-data/imagenet-like-${CLASSES}x${PER_CLASS}}
 BUILD=${BUILD_DIR:-build}
 OUT=${OUT:-runs/bench-data-$(date +%Y%m%d-%H%M%S)}
+AUGMENT=${AUGMENT:-none}
+case $AUGMENT in
+  none | ta_wide | ra) TV_AUGMENT=$AUGMENT ;;
+  rand-*) TV_AUGMENT=ra ;;
+  *) echo "AUGMENT=$AUGMENT: use none, ta_wide, ra or a timm rand-... string" >&2; exit 2 ;;
+esac
 mkdir -p "$OUT"
 
 bench/install_bench_deps.sh
@@ -36,17 +45,18 @@ for r in $(seq 1 "$REPEATS"); do
   echo "round $r of $REPEATS" >&2
   "$BUILD/imagenet_train" bench-data --data_root "$DATA" --output_dir "$OUT" \
     --num_workers "$CORES" --batch_size "$BATCH" --batches "$BATCHES" --warmup "$WARMUP" \
-    2>/dev/null | sed 's/^bench-data:/ours:/' | tee -a "$results"
+    --set auto_augment="$AUGMENT" 2>/dev/null | sed 's/^bench-data:/ours:/' | tee -a "$results"
   for mode in standard uint8; do
     /usr/bin/python3 bench/torchvision_loader.py --root "$DATA" --mode "$mode" \
-      --workers "$CORES" --batch "$BATCH" --batches "$BATCHES" --warmup "$WARMUP" |
+      --workers "$CORES" --batch "$BATCH" --batches "$BATCHES" --warmup "$WARMUP" \
+      --auto-augment "$TV_AUGMENT" |
       sed "s/^torchvision-$mode:/tv-$mode:/" | tee -a "$results"
   done
   "$BUILD/bench_jpeg_decode_rate" --threads "$CORES" --seconds 5 "${FILES[@]}" |
     tee -a "$results"
 done
 
-/usr/bin/python3 - "$results" "$CORES" "$DATA" <<'PY'
+/usr/bin/python3 - "$results" "$CORES" "$DATA" "$AUGMENT" "$TV_AUGMENT" <<'PY'
 import re, statistics, subprocess, sys
 path, cores, data = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 runs = {}
@@ -64,6 +74,7 @@ rows = [("ours", "imagenet_train bench-data"), ("tv-standard", "torchvision stan
 cpu = open("/proc/cpuinfo").read()
 model = re.search(r"model name\s*:\s*(.*)", cpu).group(1)
 print(f"\nmachine: {model}, {cores} cores used; data: {data}; {len(runs['ours'])} rounds; medians\n")
+print(f"auto_augment: ours {sys.argv[4]}, torchvision {sys.argv[5]}\n")
 print("| pipeline | img/s | img/s per core | img per CPU-second | spread of img/s |")
 print("|---|---|---|---|---|")
 for key, label in rows:

@@ -4,6 +4,9 @@ DataLoader training pipeline, timed on the same JPEG files as `imagenet_train be
   standard: RandomResizedCrop(224), RandomHorizontalFlip, ToTensor, Normalize (float batches)
   uint8:    RandomResizedCrop(224), RandomHorizontalFlip, PILToTensor (uint8 batches)
 
+--auto-augment ta_wide | ra adds TrivialAugmentWide or RandAugment (2 ops, magnitude 9) after
+the flip, with bilinear interpolation, as torchvision's references/classification presets do.
+
     /usr/bin/python3 bench/torchvision_loader.py --root data/imagenet-like --mode standard \\
         --workers 2 --batch 64 --batches 40 --warmup 5
 """
@@ -49,10 +52,16 @@ def main():
     p.add_argument("--batches", type=int, default=40)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--img-size", type=int, default=224)
+    p.add_argument("--auto-augment", choices=["none", "ta_wide", "ra"], default="none")
     a = p.parse_args()
     torch.set_num_threads(1)
 
     steps = [T.RandomResizedCrop(a.img_size), T.RandomHorizontalFlip()]
+    bilinear = T.InterpolationMode.BILINEAR
+    if a.auto_augment == "ta_wide":
+        steps.append(T.TrivialAugmentWide(interpolation=bilinear))
+    elif a.auto_augment == "ra":
+        steps.append(T.RandAugment(interpolation=bilinear))
     if a.mode == "standard":
         steps += [T.ToTensor(), T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]
     else:
@@ -76,7 +85,7 @@ def main():
         images += next(it).shape[0]
     seconds = time.perf_counter() - start
     cpu = cpu_seconds() - cpu_start
-    print(f"torchvision-{a.mode}: images={images} seconds={seconds:.2f} "
+    print(f"torchvision-{a.mode}: auto_augment={a.auto_augment} images={images} seconds={seconds:.2f} "
           f"img_per_sec={images / seconds:.1f} workers={a.workers} cpu_util={cpu / seconds:.2f} "
           f"img_per_cpu_sec={images / cpu:.1f} torch={torch.__version__} "
           f"torchvision={torchvision.__version__}", flush=True)

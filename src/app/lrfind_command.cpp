@@ -78,9 +78,11 @@ std::string describe_slope(LrSlope slope) {
 }
 
 std::string describe_scaling(const TrainingPlan& plan, const Config& config) {
-  if (config.optim.lr_scaling == LrScaling::kNone) return "lr_scaling none: lr is used as is";
-  return str_cat("per 256 images; lr_scaling linear: effective = lr x ", plan.total_batch,
-                 " / 256");
+  if (plan.lr_rule == LrScaling::kNone) return "lr_scaling none: lr is used as is";
+  const std::string ratio = str_cat(plan.total_batch, " / ", config.optim.lr_base_size);
+  return str_cat("per ", config.optim.lr_base_size, " images; lr_scaling ", to_string(plan.lr_rule),
+                 ": effective = lr x ",
+                 plan.lr_rule == LrScaling::kSqrt ? str_cat("sqrt(", ratio, ")") : ratio);
 }
 
 /// Writes the suggested base lr into the config file and says what changed.
@@ -89,11 +91,13 @@ void update_config(const LrFindCommand& command, const LrFindReport& report, con
   if (str_starts_with(config.origin_of("lr_scaling"), "--") ||
       str_starts_with(config.origin_of("batch_size"), "--"))
     log_warn(str_cat("batch_size or lr_scaling was set on the command line; the value written, ",
-                     value, ", is per 256 images under ", to_string(config.optim.lr_scaling),
+                     value, ", is per ", config.optim.lr_base_size, " images under ",
+                     to_string(config.optim.lr_scaling),
                      " scaling. Check that the file's settings give the LR you want."));
   ConfigFileEdit edit =
       update_config_file(command.sources, "lr", value,
-                         str_cat("LR finder's suggestion, per 256 images (", today(), ")"));
+                         str_cat("LR finder's suggestion, per ", config.optim.lr_base_size,
+                                 " images (", today(), ")"));
   const std::string& path = command.sources.file;
   if (edit.appended) {
     log_info(str_cat(path, " did not set lr (the default ", format_number(Config{}.optim.lr),

@@ -46,6 +46,10 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
   root.insert("epoch", data.progress.epoch);
   root.insert("global_step", data.progress.global_step);
   root.insert("state_dict", tensor_dict(data.state_dict));
+  if (!data.state_dict_ema.empty()) {  // timm's and torchvision's name for it
+    root.insert("state_dict_ema", tensor_dict(data.state_dict_ema));
+    root.insert("ema_updates", data.ema_updates);
+  }
 
   GenericDict progress = new_dict();
   progress.insert("batch_in_epoch", data.progress.batch_in_epoch);
@@ -60,6 +64,7 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
   GenericDict optimizer = new_dict();
   optimizer.insert("lr", data.lr);
   optimizer.insert("momentum_buffer", tensor_dict(data.momentum));
+  if (!data.optimizer_state.empty()) optimizer.insert("state", tensor_dict(data.optimizer_state));
   root.insert("optimizer", optimizer);
   if (data.scaler_scale.defined()) {
     GenericDict scaler = new_dict();
@@ -119,6 +124,10 @@ CheckpointData load_checkpoint(const std::string& path) {
   data.progress.epoch = field(root, "epoch", path).toInt();
   data.progress.global_step = field(root, "global_step", path).toInt();
   data.state_dict = read_tensor_dict(field(root, "state_dict", path));
+  if (root.contains("state_dict_ema")) {
+    data.state_dict_ema = read_tensor_dict(field(root, "state_dict_ema", path));
+    data.ema_updates = field(root, "ema_updates", path).toInt();
+  }
 
   GenericDict progress = field(root, "progress", path).toGenericDict();
   data.progress.batch_in_epoch = field(progress, "batch_in_epoch", path).toInt();
@@ -133,6 +142,8 @@ CheckpointData load_checkpoint(const std::string& path) {
   GenericDict optimizer = field(root, "optimizer", path).toGenericDict();
   data.lr = field(optimizer, "lr", path).toDouble();
   data.momentum = read_tensor_dict(field(optimizer, "momentum_buffer", path));
+  auto state = optimizer.find("state");  // AdamW's and LAMB's (absent with SGD)
+  if (state != optimizer.end()) data.optimizer_state = read_tensor_dict(state->value());
   auto scaler = root.find("scaler");
   if (scaler != root.end()) {
     GenericDict s = scaler->value().toGenericDict();

@@ -9,8 +9,10 @@
 
 namespace imagenet {
 
-RunCheckpoints::RunCheckpoints(std::string checkpoints_dir, std::string prefix, int save_top_k)
-    : dir_(std::move(checkpoints_dir)), top_k_(dir_, std::move(prefix), save_top_k) {}
+RunCheckpoints::RunCheckpoints(std::string checkpoints_dir, std::string prefix, int save_top_k,
+                               std::string metric)
+    : dir_(std::move(checkpoints_dir)),
+      top_k_(dir_, std::move(prefix), save_top_k, std::move(metric)) {}
 
 void RunCheckpoints::restore(std::vector<TopKEntry> top_k, std::string resumed_from) {
   top_k_.restore(std::move(top_k));

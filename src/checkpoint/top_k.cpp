@@ -16,8 +16,12 @@ double comparable(double score) {
 
 }  // namespace
 
-TopKCheckpoints::TopKCheckpoints(std::string directory, std::string prefix, int k)
-    : directory_(std::move(directory)), prefix_(std::move(prefix)), k_(k) {}
+TopKCheckpoints::TopKCheckpoints(std::string directory, std::string prefix, int k,
+                                 std::string metric)
+    : directory_(std::move(directory)),
+      prefix_(std::move(prefix)),
+      metric_(std::move(metric)),
+      k_(k) {}
 
 bool TopKCheckpoints::should_save(double score) const {
   if (k_ == 0) return false;
@@ -27,8 +31,8 @@ bool TopKCheckpoints::should_save(double score) const {
 
 std::string TopKCheckpoints::path_for(int64_t epoch, double score,
                                       bool (*exists)(const std::string&)) const {
-  std::string base = str_printf("%s/%s-epoch=%02lld-val_acc1=%.4f", directory_.c_str(),
-                                prefix_.c_str(), static_cast<long long>(epoch), score);
+  std::string base = str_printf("%s/%s-epoch=%02lld-%s=%.4f", directory_.c_str(), prefix_.c_str(),
+                                static_cast<long long>(epoch), metric_.c_str(), score);
   std::string path = base + ".ckpt";
   for (int version = 1; exists && exists(path); ++version)
     path = str_cat(base, "-v", version, ".ckpt");

@@ -43,4 +43,12 @@ std::string to_string(LrScaling value) {
   return spelling_in_table("lr_scaling", [value](Config& c) { c.optim.lr_scaling = value; });
 }
 
+std::string to_string(OptimizerKind value) {
+  return spelling_in_table("optimizer", [value](Config& c) { c.optim.optimizer = value; });
+}
+
+std::string to_string(LrScheduler value) {
+  return spelling_in_table("lr_scheduler", [value](Config& c) { c.optim.lr_scheduler = value; });
+}
+
 }  // namespace imagenet

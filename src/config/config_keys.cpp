@@ -266,6 +266,43 @@ ConfigKey range_key(std::string name, std::string section, std::string help,
           })};
 }
 
+/// A list of integers in [lo, hi], strictly increasing (epochs of a schedule); [] is empty.
+ConfigKey int_list_key(std::string name, std::string section, std::string help,
+                       Accessor<std::vector<int>> field, int lo, int hi) {
+  return {name,
+          section,
+          str_cat("[int, ...], each ", lo, " to ", hi, ", increasing"),
+          help,
+          {},
+          [=](Config& c, const RawValue& v) {
+            const std::string expected = str_cat("must be a list of increasing integers between ",
+                                                 lo, " and ", hi, " such as [30, 60, 80]");
+            std::vector<int> out;
+            if (v.is_null) {
+              field(c) = out;
+              return;
+            }
+            std::vector<std::string> items = v.items;
+            if (!v.is_list) {  // a single number, or "30,60" from a flag
+              if (v.is_map) bad_value(name, v, expected);
+              items = str_split(v.text, ',');
+            }
+            for (const std::string& item : items) {
+              int64_t value = 0;
+              if (!try_parse_int(item, &value) || value < lo || value > hi ||
+                  (!out.empty() && value <= out.back()))
+                bad_value(name, v, expected);
+              out.push_back(static_cast<int>(value));
+            }
+            field(c) = out;
+          },
+          getter<std::vector<int>>(field, [](const std::vector<int>& x) {
+            std::vector<std::string> items;
+            for (int value : x) items.push_back(std::to_string(value));
+            return "[" + str_join(items, ", ") + "]";
+          })};
+}
+
 ConfigKey limit_key(std::string name, std::string section, std::string help,
                     Accessor<BatchLimit> field) {
   return {name,
@@ -335,12 +372,22 @@ std::vector<ConfigKey> build_keys() {
   k.push_back(int_key("img_size", data,
                       "Side of the square training crop (RandomResizedCrop output).",
                       F(data.img_size), 8, 2048));
-  k.push_back(int_key("val_img_size", data, "Side of the validation center crop; 0 means img_size.",
+  k.push_back(int_key("val_img_size", data,
+                      "Side of the validation center crop; 0 means img_size. Set apart from "
+                      "img_size for a train/test resolution split (FixRes): torchvision's V2 "
+                      "weights train at 176 and test at 224, RSB A3 trains at 160 and tests at "
+                      "224.",
                       F(data.val_img_size), 0, 2048));
   k.push_back(double_key("val_crop_ratio", data,
-                         "Validation resizes the shorter side to val_img_size / val_crop_ratio "
-                         "(224 / 0.875 = 256), then takes the center crop.",
+                         "Validation resizes the shorter side to floor(val_img_size / "
+                         "val_crop_ratio) (224 / 0.875 = 256; timm's crop_pct), then takes the "
+                         "center crop.",
                          F(data.val_crop_ratio), {0.0, 1.0, true, false}));
+  k.push_back(int_key("val_resize_size", data,
+                      "Validation's resize of the shorter side, set directly (torchvision's "
+                      "--val-resize-size: 232 for its V2 weights, cropped to 224); 0 derives it "
+                      "from val_crop_ratio. Must be at least the crop.",
+                      F(data.val_resize_size), 0, 4096));
   k.push_back(range_key("crop_scale", data,
                         "RandomResizedCrop: range of the crop's area as a fraction of the image.",
                         F(data.crop_scale), {0.0, 1.0, true, false}));
@@ -424,6 +471,50 @@ std::vector<ConfigKey> build_keys() {
                       "streams of 4 ranged GETs ahead each.",
                       F(data.s3_requests), 1, 4096));
 
+  // ---- augmentation ------------------------------------------------------------------------
+  const std::string augment = "Augmentation";
+  k.push_back(string_key(
+      "auto_augment", augment,
+      "Automatic augmentation of each training crop on the loader's threads, after the crop and "
+      "the flip, Pillow-exact: none; torchvision's ta_wide (TrivialAugmentWide), ra "
+      "(RandAugment, 2 ops at magnitude 9 of 31), imagenet (AutoAugment's ImageNet policy), "
+      "which fill with black; or a timm RandAugment string such as rand-m9-mstd0.5-inc1 "
+      "(m magnitude 0-10, n ops, p probability, mstd magnitude noise, mmax, inc1 the "
+      "increasing op set), which fills with the ImageNet mean. Seeded per (seed, epoch, sample) "
+      "as the crop is.",
+      F(augment.auto_augment)));
+  k.push_back(enum_key<TrainInterpolation>(
+      "train_interpolation", augment,
+      "Filter of the training crop's resize and of auto_augment's geometric ops: bilinear "
+      "(torchvision's default) or bicubic (timm's recipes); Pillow's antialiased filters. "
+      "Validation resizes bilinearly.",
+      F(augment.train_interpolation),
+      {{"bilinear", TrainInterpolation::kBilinear}, {"bicubic", TrainInterpolation::kBicubic}}));
+  k.push_back(double_key("reprob", augment,
+                         "Random erasing (timm's RandomErasing, torchvision's --random-erase): "
+                         "probability that a training image gets erased boxes; 0 turns it off.",
+                         F(augment.reprob), kUnit));
+  k.push_back(enum_key<RandomEraseMode>(
+      "remode", augment,
+      "What random erasing paints: const (the mean colour), rand (one random colour per box) "
+      "or pixel (random values per pixel), each normal in the normalized space as timm draws "
+      "them.",
+      F(augment.remode),
+      {{"const", RandomEraseMode::kConst},
+       {"rand", RandomEraseMode::kRand},
+       {"pixel", RandomEraseMode::kPixel}}));
+  k.push_back(int_key("recount", augment,
+                      "Random erasing: boxes per erased image, drawn from 1 to recount.",
+                      F(augment.recount), 1, 16));
+  k.push_back(int_key("aug_repeats", augment,
+                      "Repeated augmentation (timm's RepeatAugSampler, torchvision's "
+                      "--ra-sampler): each sample of an epoch drawn this many times, the copies "
+                      "on consecutive ranks with their own augmentation, the epoch as long as "
+                      "without (about 1 / aug_repeats of the images each epoch). 0 turns it "
+                      "off; the recipes use 3 (RSB A1/A2) and 4 (torchvision V2). Folders "
+                      "only.",
+                      F(augment.aug_repeats), 0, 16));
+
   // ---- model -------------------------------------------------------------------------------
   const std::string model = "Model";
   k.push_back(
@@ -448,6 +539,12 @@ std::vector<ConfigKey> build_keys() {
                        "Start the last BatchNorm of each residual block at zero, so every "
                        "block begins as the identity (torchvision's option).",
                        F(model.zero_init_residual)));
+  k.push_back(double_key("drop_path_rate", model,
+                         "Stochastic depth (timm's --drop-path): each residual branch is "
+                         "dropped per sample in training, at a rate rising linearly from 0 at "
+                         "the first block to this at the last; kept samples are scaled by 1 / "
+                         "keep. Parameter names do not change. 0 turns it off.",
+                         F(model.drop_path_rate), {0.0, 1.0, false, true}));
   k.push_back(bool_key("channels_last", model,
                        "Keep weights and activations in NHWC (channels_last) memory format; "
                        "faster on GPUs' tensor cores and, measured, on the CPU too.",
@@ -461,24 +558,62 @@ std::vector<ConfigKey> build_keys() {
 
   // ---- optimization ------------------------------------------------------------------------
   const std::string optim = "Optimization";
-  k.push_back(enum_key<std::string>("optimizer", optim,
-                                    "Optimizer: SGD with momentum (see nesterov).",
-                                    F(optim.optimizer), {{"sgd", "sgd"}}));
+  k.push_back(enum_key<OptimizerKind>(
+      "optimizer", optim,
+      "sgd: SGD with momentum (see nesterov) and coupled weight decay, as torch.optim.SGD. "
+      "adamw: torch.optim.AdamW (betas 0.9, 0.999, eps 1e-8, decoupled weight decay). lamb: "
+      "timm's Lamb (betas 0.9, 0.999, eps 1e-6, bias correction, gradients clipped to a global "
+      "norm of 1 inside, the trust ratio on parameters with weight decay).",
+      F(optim.optimizer),
+      {{"sgd", OptimizerKind::kSgd},
+       {"adamw", OptimizerKind::kAdamW},
+       {"lamb", OptimizerKind::kLamb}}));
   k.push_back(double_key("lr", optim,
-                         "Base learning rate for a total batch of 256; the effective LR is "
-                         "lr x batch_size x devices x num_nodes / 256 (see lr_scaling).",
+                         "Base learning rate for a total batch of lr_base_size images; the "
+                         "effective LR scales it by the total batch (batch_size x devices x "
+                         "num_nodes x accumulate_grad_batches) / lr_base_size, see lr_scaling.",
                          F(optim.lr), kPositive));
+  k.push_back(int_key("lr_base_size", optim,
+                      "The total batch that lr is written for (timm's --lr-base-size): 256 "
+                      "by default; a recipe can write its published LR with its own batch "
+                      "(RSB: lr 0.005 at 2048).",
+                      F(optim.lr_base_size), 1));
   k.push_back(enum_key<LrScaling>(
-      "lr_scaling", optim, "linear: scale lr by total batch / 256. none: use lr as is.",
-      F(optim.lr_scaling), {{"linear", LrScaling::kLinear}, {"none", LrScaling::kNone}}));
+      "lr_scaling", optim,
+      "How lr follows the total batch B: linear (lr x B / lr_base_size), sqrt (lr x sqrt(B / "
+      "lr_base_size)), none (lr as is), or auto: timm's rule, sqrt for adamw and lamb, linear "
+      "for sgd. The log's plan line says which rule applied.",
+      F(optim.lr_scaling),
+      {{"auto", LrScaling::kAuto},
+       {"linear", LrScaling::kLinear},
+       {"sqrt", LrScaling::kSqrt},
+       {"none", LrScaling::kNone}}));
   k.push_back(enum_key<LrScheduler>(
       "lr_scheduler", optim,
-      "After warmup: cosine decays to lr_min at the last step; constant keeps the LR. The LR "
-      "is updated every optimizer step.",
+      "After warmup: cosine decays to lr_min at the end of `epochs`; constant keeps the LR; "
+      "step multiplies it by lr_gamma every lr_step_epochs[0] epochs (torchvision's StepLR); "
+      "multistep at each epoch of lr_step_epochs (MultiStepLR). The LR is updated every "
+      "optimizer step; step decays count epochs from the start, warmup included.",
       F(optim.lr_scheduler),
-      {{"cosine", LrScheduler::kCosine}, {"constant", LrScheduler::kConstant}}));
+      {{"cosine", LrScheduler::kCosine},
+       {"constant", LrScheduler::kConstant},
+       {"step", LrScheduler::kStep},
+       {"multistep", LrScheduler::kMultiStep}}));
   k.push_back(double_key("lr_min", optim, "Final LR of the cosine schedule (absolute, not scaled).",
                          F(optim.lr_min), kNonNegative));
+  k.push_back(int_list_key("lr_step_epochs", optim,
+                           "lr_scheduler step: [N], the decay every N epochs (torchvision's "
+                           "--lr-step-size 30). multistep: the epochs of each decay, e.g. "
+                           "[30, 60, 80].",
+                           F(optim.lr_step_epochs), 1, 100000));
+  k.push_back(double_key("lr_gamma", optim,
+                         "Factor of each step decay (torchvision's --lr-gamma, timm's "
+                         "--decay-rate).",
+                         F(optim.lr_gamma), {0.0, 1.0, true, false}));
+  k.push_back(int_key("cooldown_epochs", optim,
+                      "Epochs trained after `epochs` at the schedule's final LR (timm's "
+                      "--cooldown-epochs): a run trains epochs + cooldown_epochs.",
+                      F(optim.cooldown_epochs), 0));
   k.push_back(double_key("warmup_epochs", optim,
                          "Linear warmup length in epochs (fractions allowed), counted inside "
                          "`epochs`.",
@@ -487,10 +622,13 @@ std::vector<ConfigKey> build_keys() {
                          "Warmup starts at this fraction of the LR (PyTorch LinearLR's "
                          "start_factor).",
                          F(optim.warmup_start_factor), {0.0, 1.0, true, false}));
-  k.push_back(
-      double_key("momentum", optim, "SGD momentum.", F(optim.momentum), {0.0, 1.0, false, true}));
-  k.push_back(bool_key("nesterov", optim, "Nesterov momentum.", F(optim.nesterov)));
-  k.push_back(double_key("weight_decay", optim, "L2 weight decay (coupled, as torch.optim.SGD).",
+  k.push_back(double_key("momentum", optim, "SGD momentum (sgd only).", F(optim.momentum),
+                         {0.0, 1.0, false, true}));
+  k.push_back(bool_key("nesterov", optim, "Nesterov momentum (sgd only).", F(optim.nesterov)));
+  k.push_back(double_key("weight_decay", optim,
+                         "Weight decay: added to the gradient (sgd, as torch.optim.SGD), "
+                         "decoupled (adamw: p *= 1 - lr x wd), or added to the update before "
+                         "the trust ratio (lamb).",
                          F(optim.weight_decay), kNonNegative));
   k.push_back(bool_key("weight_decay_norm_bias", optim,
                        "Apply weight decay to BatchNorm weights and biases too. false excludes "
@@ -508,6 +646,15 @@ std::vector<ConfigKey> build_keys() {
                          "Label smoothing of the training loss (folded into the soft targets "
                          "when mixing).",
                          F(optim.label_smoothing), {0.0, 1.0, false, true}));
+  k.push_back(bool_key("bce_loss", optim,
+                       "Train with timm's BinaryCrossEntropy (one sigmoid per class, the mean "
+                       "over batch and classes) instead of cross entropy, against the smoothed "
+                       "or mixed targets (the RSB recipes). Validation loss stays cross entropy.",
+                       F(optim.bce_loss)));
+  k.push_back(double_key("bce_target_thresh", optim,
+                         "bce_loss: targets above this become 1, the others 0 (timm's "
+                         "--bce-target-thresh; RSB uses 0.2); 0 turns it off.",
+                         F(optim.bce_target_thresh), {0.0, 1.0, false, true}));
 
   // ---- mixing ------------------------------------------------------------------------------
   const std::string mix = "Mixup and CutMix";
@@ -522,13 +669,59 @@ std::vector<ConfigKey> build_keys() {
   k.push_back(double_key("mixup_switch_prob", mix,
                          "When both are on, probability of CutMix rather than Mixup for a batch.",
                          F(mix.mixup_switch_prob), kUnit));
+  k.push_back(enum_key<MixMode>(
+      "mixup_mode", mix,
+      "batch: one draw (whether, which, lambda) for the whole batch; pair: one per pair of "
+      "images i and N-1-i; elem: one per image (timm's mixup_mode). Each image is mixed with "
+      "the batch reversed.",
+      F(mix.mixup_mode),
+      {{"batch", MixMode::kBatch}, {"pair", MixMode::kPair}, {"elem", MixMode::kElem}}));
+  k.push_back(int_key("mixup_off_epoch", mix,
+                      "Mixing stops from this epoch on (timm's --mixup-off-epoch); 0: never.",
+                      F(mix.mixup_off_epoch), 0));
+
+  // ---- model EMA ---------------------------------------------------------------------------
+  const std::string ema = "Model EMA";
+  k.push_back(bool_key("model_ema", ema,
+                       "Keep an exponential moving average of the weights (parameters and "
+                       "BatchNorm statistics) after every optimizer step, validate it every "
+                       "epoch (val_ema/loss, val_ema/acc1, val_ema/acc5) and keep it in every "
+                       "checkpoint (state_dict_ema, torchvision names).",
+                       F(ema.model_ema)));
+  k.push_back(double_key("model_ema_decay", ema,
+                         "ema = decay x ema + (1 - decay) x weights (timm's default 0.9998; "
+                         "torchvision's V2 recipe 0.99998 with model_ema_steps 32).",
+                         F(ema.model_ema_decay), {0.0, 1.0, false, true}));
+  k.push_back(bool_key("model_ema_warmup", ema,
+                       "timm's decay warm-up: the decay of update t is min(model_ema_decay, "
+                       "1 - (1 + t)^(-2/3)), so early averages forget the random start.",
+                       F(ema.model_ema_warmup)));
+  k.push_back(int_key("model_ema_steps", ema,
+                      "0: timm's rule, an update after every optimizer step. N: torchvision's, "
+                      "an update every N optimizer steps with the decay adjusted to 1 - min(1, "
+                      "(1 - decay) x total batch x N / epochs), the EMA a copy during "
+                      "warmup_epochs.",
+                      F(ema.model_ema_steps), 0));
 
   // ---- training ----------------------------------------------------------------------------
   const std::string train = "Training";
-  k.push_back(with_aliases(
-      int_key("epochs", train, "Epochs to train; the schedule spans them.", F(train.epochs), 1),
-      {"max_epochs"}));
-  k.push_back(int_key("batch_size", train, "Images per step per device.", F(train.batch_size), 1));
+  k.push_back(
+      with_aliases(int_key("epochs", train,
+                           "Epochs to train; the schedule spans them (and cooldown_epochs follow).",
+                           F(train.epochs), 1),
+                   {"max_epochs"}));
+  k.push_back(int_key("batch_size", train,
+                      "Images per step per device (per micro-batch with "
+                      "accumulate_grad_batches).",
+                      F(train.batch_size), 1));
+  k.push_back(int_key("accumulate_grad_batches", train,
+                      "Micro-batches whose gradients are summed before each optimizer step "
+                      "(Lightning's name, timm's --grad-accum-steps): the step sees a batch "
+                      "of batch_size x this per device. With several processes the gradients "
+                      "are all-reduced on the last micro-batch only. Steps, the LR schedule, "
+                      "metrics.csv's step and checkpoints count optimizer steps; a stop signal "
+                      "waits for the step to complete.",
+                      F(train.accumulate_grad_batches), 1, 1024));
   k.push_back(enum_key<Precision>(
       "precision", train,
       "32: float32. 16-mixed: float16 autocast with a dynamic loss scaler (CUDA). bf16-mixed: "
@@ -626,9 +819,15 @@ std::vector<ConfigKey> build_keys() {
                          "name.",
                          F(output.name)));
   k.push_back(int_key("save_top_k", out,
-                      "Keep the k best checkpoints by val/acc1 (-1: all, 0: none); last.ckpt is "
+                      "Keep the k best checkpoints by `monitor` (-1: all, 0: none); last.ckpt is "
                       "written every epoch regardless.",
                       F(output.save_top_k), -1));
+  k.push_back(enum_key<std::string>(
+      "monitor", out,
+      "The metric save_top_k ranks checkpoints by (higher is better): val/acc1, or "
+      "val_ema/acc1 (the EMA weights' accuracy, as timm selects with model_ema; needs "
+      "model_ema). It names the top-k files: resnet50-epoch=07-val_ema_acc1=0.6123.ckpt.",
+      F(output.monitor), {{"val/acc1", "val/acc1"}, {"val_ema/acc1", "val_ema/acc1"}}));
   k.push_back(int_key("log_every_n_steps", out,
                       "Steps between progress lines in the log file (and on the console when "
                       "it is not a terminal) and between step rows of metrics.csv.",

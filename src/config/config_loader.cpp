@@ -153,6 +153,38 @@ void validate_config(const Config& c) {
                 where("devices"), ") and num_nodes ", c.dist.num_nodes, " (", where("num_nodes"),
                 "). Use strategy: ddp (or auto) to train on several, or devices: 1 "
                 "and num_nodes: 1."));
+  if (c.output.monitor == "val_ema/acc1" && !c.ema.model_ema)
+    throw UsageError(str_cat(where("monitor"),
+                             ": monitor: val_ema/acc1 ranks checkpoints by the EMA weights, but "
+                             "model_ema is off (",
+                             where("model_ema"), "). Set model_ema: true, or monitor: val/acc1."));
+  const size_t step_epochs = c.optim.lr_step_epochs.size();
+  if (c.optim.lr_scheduler == LrScheduler::kStep && step_epochs != 1)
+    throw UsageError(str_cat(where("lr_scheduler"),
+                             ": lr_scheduler: step decays every N epochs and needs lr_step_epochs: "
+                             "[N] (one number, e.g. [30]); lr_step_epochs has ",
+                             step_epochs, " (", where("lr_step_epochs"),
+                             "). For several epochs of your choice use lr_scheduler: multistep."));
+  if (c.optim.lr_scheduler == LrScheduler::kMultiStep && step_epochs == 0)
+    throw UsageError(str_cat(where("lr_scheduler"),
+                             ": lr_scheduler: multistep needs the epochs of its decays in "
+                             "lr_step_epochs, e.g. [30, 60, 80]."));
+  if (c.optim.bce_target_thresh > 0 && !c.optim.bce_loss)
+    throw UsageError(str_cat(where("bce_target_thresh"),
+                             ": bce_target_thresh applies to the binary cross-entropy loss, "
+                             "but bce_loss is off (",
+                             where("bce_loss"), "). Set bce_loss: true."));
+  if (c.augment.aug_repeats > 0 && c.data.data_format == DataFormat::kShards)
+    throw UsageError(str_cat(where("aug_repeats"),
+                             ": repeated augmentation needs data_format: folders; shards are "
+                             "streamed in their own order (",
+                             where("data_format"), "). Set aug_repeats: 0."));
+  const int val_crop = c.data.val_img_size > 0 ? c.data.val_img_size : c.data.img_size;
+  if (c.data.val_resize_size > 0 && c.data.val_resize_size < val_crop)
+    throw UsageError(str_cat(where("val_resize_size"), ": val_resize_size ", c.data.val_resize_size,
+                             " is smaller than the validation crop ", val_crop,
+                             " (val_img_size, or img_size). Use at least ", val_crop,
+                             ", or 0 to derive it from val_crop_ratio."));
   if (c.dist.dist_backend == DistBackendChoice::kNccl && c.train.accelerator == Accelerator::kCpu)
     throw UsageError(str_cat(where("dist_backend"),
                              ": dist_backend: nccl needs CUDA GPUs, but accelerator is cpu (",

@@ -224,8 +224,9 @@ bool BatchLoader::has_task_locked() const {
 
 void BatchLoader::worker_main() {
   ImageDecoder decoder;
-  SampleBytes scratch;  // what this worker reads itself
   DecodedImage decoded;
+  WorkerScratch scratch;
+  scratch.decoded = &decoded;
   while (true) {
     Task task;
     {
@@ -246,7 +247,7 @@ void BatchLoader::worker_main() {
     double busy = 0;  // decoding and resizing, not waiting for reads
     int retries = 0;  // of the reads this worker made
     try {
-      busy = load_task(task, decoder, scratch, decoded, &retries);
+      busy = load_task(task, decoder, scratch, &retries);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -266,26 +267,29 @@ void BatchLoader::worker_main() {
   }
 }
 
-double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, SampleBytes& scratch,
-                              DecodedImage& decoded, int* retries) {
+double BatchLoader::load_task(const Task& task, ImageDecoder& decoder, WorkerScratch& scratch,
+                              int* retries) {
   Slot& slot = slot_of(task.position);
   const int in_batch = static_cast<int>(task.position % options_.batch_size);
   const int64_t batch = task.position / options_.batch_size;
 
   // An unreadable image is replaced by another one, chosen deterministically by the source, so
-  // the batch keeps its size and the run stays reproducible.
+  // the batch keeps its size and the run stays reproducible. A stand-in takes the position's
+  // copy number (repeated augmentation) with it.
   int64_t dataset_index = order_[task.position];
+  const int copy =
+      sample_copy(static_cast<int64_t>(index_->samples.size()), task.position, options_.sampler);
   const SampleBytes* sample = task.sample;
   for (int attempt = 0; attempt <= kMaxSubstitutes; ++attempt) {
     try {
       if (sample == nullptr) {  // read here: a source without threads, or a stand-in
-        source_->read(dataset_index, &scratch);
-        *retries += scratch.retries;
-        sample = &scratch;
+        source_->read(dataset_index, &scratch.read);
+        *retries += scratch.read.retries;
+        sample = &scratch.read;
       }
       if (!sample->error.empty()) throw DecodeError(sample->error);
       const auto start = std::chrono::steady_clock::now();
-      load_sample(dataset_index, sample->bytes, decoder, decoded, slot, in_batch);
+      load_sample(dataset_index, copy, sample->bytes, decoder, scratch, slot, in_batch);
       return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } catch (const DecodeError& e) {
       record_bad_sample(dataset_index, e.what());
@@ -317,23 +321,37 @@ const SampleBytes* BatchLoader::wait_for_sample(int64_t position, int64_t genera
   return &samples_.at(position);  // stays put until the batch is released
 }
 
-void BatchLoader::load_sample(int64_t dataset_index, const std::vector<uint8_t>& file,
-                              ImageDecoder& decoder, DecodedImage& decoded, Slot& slot,
+void BatchLoader::load_sample(int64_t dataset_index, int copy, const std::vector<uint8_t>& file,
+                              ImageDecoder& decoder, WorkerScratch& scratch, Slot& slot,
                               int in_batch) {
   const SampleTransform& t = options_.transform;
   ImageInfo info = decoder.read_info(file.data(), file.size());
+  // Every draw of this sample (crop, flip, augmentation, erasing) from one stream of (seed,
+  // epoch, dataset index, copy): copy 0 is the stream without repeated augmentation.
   Rng rng(derive_seed(options_.sampler.seed, static_cast<uint64_t>(epoch_),
-                      static_cast<uint64_t>(dataset_index)));
+                      static_cast<uint64_t>(dataset_index), static_cast<uint64_t>(copy)));
   CropWindow window =
       t.random_crop
           ? sample_random_resized_crop(info.width, info.height, t.crop_scale, t.crop_ratio, rng)
-          : center_crop_window(info.width, info.height, t.size, t.val_crop_ratio);
+      : t.val_resize > 0 ? center_crop_window_resized(info.width, info.height, t.val_resize, t.size)
+                         : center_crop_window(info.width, info.height, t.size, t.val_crop_ratio);
   const bool flip = t.random_crop && rng.bernoulli(t.hflip_prob);
+  DecodedImage& decoded = *scratch.decoded;
   decoder.decode(file.data(), file.size(), window, t.size, t.size, &decoded);
   // Only now write into the slot: a copy of its previous batch may have been running.
   wait_for_fence(slot);
-  resize_crop_into(decoded, t.size, t.size, flip,
-                   slot.images + static_cast<size_t>(in_batch) * t.size * t.size * 3);
+  uint8_t* pixels = slot.images + static_cast<size_t>(in_batch) * t.size * t.size * 3;
+  resize_crop_into(decoded, t.size, t.size, flip, pixels,
+                   t.random_crop ? t.interpolation : Interpolation::kBilinear);
+  if (t.random_crop) {
+    // The crop's augmentation and erasing, in place, as uint8 (the step sees nothing new).
+    if (t.augment.family != AugmentFamily::kNone)
+      apply_augment_ops(pixels, t.size, t.size, sample_augment_ops(t.augment, t.size, t.size, rng),
+                        t.augment.fill, scratch.augment);
+    if (t.erasing.probability > 0)
+      erase_boxes(pixels, t.size, t.size, sample_erase_boxes(t.erasing, t.size, t.size, rng),
+                  t.erasing);
+  }
   slot.labels[in_batch] = index_->samples[dataset_index].label;
 }
 

@@ -41,8 +41,13 @@ CropWindow sample_random_resized_crop(int width, int height, const std::array<do
 }
 
 CropWindow center_crop_window(int width, int height, int out_size, double crop_ratio) {
+  // timm's scale_size = floor(img_size / crop_pct); torchvision's int(size / ratio).
+  return center_crop_window_resized(width, height, static_cast<int>(out_size / crop_ratio),
+                                    out_size);
+}
+
+CropWindow center_crop_window_resized(int width, int height, int resize, int out_size) {
   // Resize: the shorter side becomes `resize`, the longer int(resize * long / short).
-  const int resize = static_cast<int>(out_size / crop_ratio);
   const bool wide = width >= height;
   const int short_side = wide ? height : width, long_side = wide ? width : height;
   const int new_long = static_cast<int>(static_cast<double>(resize) * long_side / short_side);

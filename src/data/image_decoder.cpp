@@ -234,7 +234,7 @@ void ImageDecoder::decode(const uint8_t* data, size_t size, const CropWindow& wi
 }
 
 void resize_crop_into(const DecodedImage& image, int out_width, int out_height, bool flip,
-                      uint8_t* dst) {
+                      uint8_t* dst, Interpolation filter) {
   // The window is fractional after DCT scaling: round both edges to the nearest pixel.
   int x0 = std::max(0, static_cast<int>(std::lround(image.crop_x)));
   int y0 = std::max(0, static_cast<int>(std::lround(image.crop_y)));
@@ -245,10 +245,10 @@ void resize_crop_into(const DecodedImage& image, int out_width, int out_height, 
   if (x1 <= x0) x1 = x0 + 1;
   if (y1 <= y0) y1 = y0 + 1;
   const int w = x1 - x0, h = y1 - y0;
-  if (w > out_width || h > out_height) {
-    // Shrinking: Pillow's antialiased filter, torchvision's pixels exactly.
-    resize_bilinear_antialiased(image.pixels.data(), image.width * 3, x0, y0, w, h, dst, out_width,
-                                out_height, flip);
+  if (w > out_width || h > out_height || filter != Interpolation::kBilinear) {
+    // Shrinking (or bicubic): Pillow's antialiased filter, torchvision's pixels exactly.
+    resize_antialiased(image.pixels.data(), image.width * 3, x0, y0, w, h, dst, out_width,
+                       out_height, flip, filter);
     return;
   }
   // Enlarging: Pillow's filter is plain bilinear then, which OpenCV computes 3-5x faster

@@ -44,8 +44,28 @@ LoaderOptions loader_options_from_config(const Config& config, bool train, int r
   o.transform.crop_ratio = data.crop_ratio;
   o.transform.hflip_prob = data.hflip_prob;
   o.transform.val_crop_ratio = data.val_crop_ratio;
+  o.transform.val_resize = data.val_resize_size;
+  if (train) {
+    const AugmentConfig& a = config.augment;
+    o.sampler.aug_repeats = a.aug_repeats;
+    o.transform.interpolation = a.train_interpolation == TrainInterpolation::kBicubic
+                                    ? Interpolation::kBicubic
+                                    : Interpolation::kBilinear;
+    o.transform.augment =
+        parse_augment_policy(a.auto_augment, o.transform.interpolation,
+                             str_cat(config.origin_of("auto_augment"), ": auto_augment"));
+    o.transform.erasing.probability = a.reprob;
+    o.transform.erasing.mode = a.remode == RandomEraseMode::kConst  ? EraseMode::kConst
+                               : a.remode == RandomEraseMode::kRand ? EraseMode::kRand
+                                                                    : EraseMode::kPixel;
+    o.transform.erasing.max_count = a.recount;
+  }
   o.max_bad_fraction = data.max_bad_samples_fraction;
   return o;
+}
+
+void check_loader_config(const Config& config) {
+  loader_options_from_config(config, /*train=*/true);
 }
 
 std::string loader_bottleneck_advice(const LoaderEpochStats& stats, double epoch_seconds,

@@ -1,10 +1,13 @@
-// Implements data/resample.h after Pillow's libImaging/Resample.c (precompute_coeffs,
+// Implements data/resample.h after Pillow's libImaging/Resample.c (bilinear_filter,
+// bicubic_filter, precompute_coeffs,
 // normalize_coeffs_8bpc, ImagingResampleHorizontal/Vertical_8bpc, ImagingResampleInner).
 #include "imagenet/data/resample.h"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
+
+#include "imagenet/util/error.h"
 
 namespace imagenet {
 namespace {
@@ -19,10 +22,29 @@ struct Coefficients {
   std::vector<int32_t> weights;  // out_size x taps
 };
 
-void precompute(int in_size, int out_size, Coefficients* c) {
+// Pillow's filters: the triangle (support 1) and the cubic convolution kernel with a = -0.5
+// (support 2).
+double bilinear_filter(double x) {
+  if (x < 0.0) x = -x;
+  return x < 1.0 ? 1.0 - x : 0.0;
+}
+
+double bicubic_filter(double x) {
+  constexpr double a = -0.5;
+  if (x < 0.0) x = -x;
+  if (x < 1.0) return ((a + 2.0) * x - (a + 3.0)) * x * x + 1;
+  if (x < 2.0) return (((x - 5) * x + 8) * x - 4) * a;
+  return 0.0;
+}
+
+void precompute(int in_size, int out_size, Interpolation filter, Coefficients* c) {
   const double scale = static_cast<double>(in_size) / out_size;
   const double filter_scale = std::max(scale, 1.0);
-  const double support = 1.0 * filter_scale;  // the triangle filter's support is 1
+  IMAGENET_CHECK(filter != Interpolation::kNearest,
+                 "resize_antialiased filters bilinear or bicubic");
+  const bool cubic = filter == Interpolation::kBicubic;
+  const double support = (cubic ? 2.0 : 1.0) * filter_scale;
+  const double ss = 1.0 / filter_scale;
   c->taps = static_cast<int>(std::ceil(support)) * 2 + 1;
   c->first.resize(out_size);
   c->count.resize(out_size);
@@ -34,8 +56,8 @@ void precompute(int in_size, int out_size, Coefficients* c) {
     const int xmax = std::min(in_size, static_cast<int>(center + support + 0.5)) - xmin;
     double total = 0;
     for (int x = 0; x < xmax; ++x) {
-      const double t = std::abs((x + xmin - center + 0.5) / filter_scale);
-      w[x] = t < 1.0 ? 1.0 - t : 0.0;
+      const double t = (x + xmin - center + 0.5) * ss;
+      w[x] = cubic ? bicubic_filter(t) : bilinear_filter(t);
       total += w[x];
     }
     int32_t* k = &c->weights[static_cast<size_t>(xx) * c->taps];
@@ -56,14 +78,14 @@ inline uint8_t clip8(int32_t v) {
 
 }  // namespace
 
-void resize_bilinear_antialiased(const uint8_t* src, int stride, int x, int y, int width,
-                                 int height, uint8_t* dst, int out_width, int out_height,
-                                 bool flip) {
+void resize_antialiased(const uint8_t* src, int stride, int x, int y, int width, int height,
+                        uint8_t* dst, int out_width, int out_height, bool flip,
+                        Interpolation filter) {
   thread_local Coefficients horizontal, vertical;
   thread_local std::vector<uint8_t> temp;
   thread_local std::vector<int32_t> row;
-  precompute(width, out_width, &horizontal);
-  precompute(height, out_height, &vertical);
+  precompute(width, out_width, filter, &horizontal);
+  precompute(height, out_height, filter, &vertical);
   const bool need_horizontal = width != out_width;
   const bool need_vertical = height != out_height;
   const int first_row = vertical.first[0];

@@ -3,6 +3,7 @@
 
 #include <numeric>
 
+#include "imagenet/data/repeat_sampler.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/rng.h"
 
@@ -12,6 +13,9 @@ std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
                                    const SamplerOptions& options) {
   IMAGENET_CHECK(options.world_size >= 1 && options.rank >= 0 && options.rank < options.world_size,
                  "rank ", options.rank, " outside world of ", options.world_size);
+  if (options.aug_repeats > 0)
+    return repeat_aug_epoch_indices(dataset_size, epoch, options,
+                                    RepeatAugOptions{options.aug_repeats});
   std::vector<int64_t> order(dataset_size);
   std::iota(order.begin(), order.end(), 0);
   if (options.shuffle) {
@@ -40,10 +44,18 @@ std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
 }
 
 int64_t samples_per_rank(int64_t dataset_size, const SamplerOptions& options) {
+  if (options.aug_repeats > 0)
+    return repeat_aug_samples_per_rank(dataset_size, options,
+                                       RepeatAugOptions{options.aug_repeats});
   const int64_t world = options.world_size;
   if (options.drop_last) return dataset_size / world;
   if (options.pad) return (dataset_size + world - 1) / world;
   return dataset_size > options.rank ? (dataset_size - options.rank + world - 1) / world : 0;
+}
+
+int sample_copy(int64_t dataset_size, int64_t position, const SamplerOptions& options) {
+  if (options.aug_repeats <= 0) return 0;
+  return repeat_aug_copy(dataset_size, position, options, RepeatAugOptions{options.aug_repeats});
 }
 
 }  // namespace imagenet

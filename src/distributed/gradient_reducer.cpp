@@ -118,6 +118,7 @@ GradientReducer::~GradientReducer() {
 void GradientReducer::mark_ready(size_t param) {
   // Runs on the autograd engine's thread, while backward goes on.
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!sync_) return;         // a micro-batch before the last of an accumulated step
   if (ready_[param]) return;  // a second backward before finish_backward: counted once
   ready_[param] = true;
   const size_t bucket = bucket_of_[param];

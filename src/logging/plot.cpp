@@ -18,7 +18,7 @@ constexpr double kTickFont = 0.45, kLabelFont = 0.55, kTitleFont = 0.65;
 const cv::Scalar kWhite(255, 255, 255), kAxisColor(60, 60, 60), kGridColor(225, 225, 225);
 constexpr int kShift = 4;  // sub-pixel bits of line coordinates (1/16 px)
 
-cv::Scalar to_scalar(Rgb c) {
+cv::Scalar to_scalar(PlotColor c) {
   return cv::Scalar(c.r, c.g, c.b);  // the image holds RGB, so no BGR swap
 }
 
@@ -306,7 +306,7 @@ RgbImage render_line_chart(const LineChart& chart) {
   }
 
   // Legend, in the corner of the plotting area that hides the fewest points.
-  std::vector<std::pair<std::string, std::pair<Rgb, bool>>> entries;  // label, (colour, band)
+  std::vector<std::pair<std::string, std::pair<PlotColor, bool>>> entries;  // label, (colour, band)
   for (const auto& band : chart.bands)
     if (!band.label.empty()) entries.push_back({band.label, {band.color, true}});
   for (const auto& s : chart.series)

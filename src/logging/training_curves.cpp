@@ -39,7 +39,7 @@ std::map<int64_t, Row> epoch_rows(const std::string& csv_text) {
 }
 
 PlotSeries series(const std::map<int64_t, Row>& rows, const std::string& column,
-                  const std::string& label, Rgb color, double scale) {
+                  const std::string& label, PlotColor color, double scale) {
   PlotSeries s;
   s.label = label;
   s.color = color;

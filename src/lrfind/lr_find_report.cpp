@@ -61,7 +61,7 @@ LineChart lr_find_chart(const LrFindReport& r) {
   const std::vector<LrSweepPoint>& p = r.points;
   PlotSeries raw, smoothed;
   raw.label = "loss of each step";
-  raw.color = Rgb{190, 190, 190};
+  raw.color = PlotColor{190, 190, 190};
   raw.line_width = 1;
   smoothed.label = str_cat("smoothed loss (beta ", format_number(r.sweep.beta), ")");
   for (const auto& point : p) {

@@ -7,6 +7,7 @@
 
 #include <map>
 
+#include "imagenet/model/drop_path.h"
 #include "imagenet/util/error.h"
 
 namespace imagenet {
@@ -48,6 +49,26 @@ torch::Tensor shortcut(torch::nn::Sequential downsample, const BatchNormSlot& no
   return apply_batch_norm(norm, *downsample[1]->as<torch::nn::BatchNorm2dImpl>(), y);
 }
 
+/// The residual branch after stochastic depth: as it is in evaluation or at rate 0, else times
+/// the block's row of the slot's masks (or a fresh Bernoulli draw when none were set).
+torch::Tensor drop_branch(const torch::Tensor& branch, const DropPathSite& drop, bool training) {
+  if (!training || drop.rate <= 0) return branch;
+  const at::Tensor& masks = drop.slot->masks;
+  if (masks.defined()) {
+    IMAGENET_CHECK(masks.size(1) == branch.size(0), "drop-path masks for ", masks.size(1),
+                   " samples, the batch has ", branch.size(0));
+    return drop_path(branch, masks[drop.index]);
+  }
+  const double keep = 1.0 - drop.rate;
+  return drop_path(
+      branch,
+      at::empty({branch.size(0)}, branch.options().dtype(at::kFloat)).bernoulli_(keep).div_(keep));
+}
+
+int64_t count_blocks(const std::array<int64_t, 4>& blocks) {
+  return blocks[0] + blocks[1] + blocks[2] + blocks[3];
+}
+
 }  // namespace
 
 torch::Tensor apply_batch_norm(const BatchNormSlot& slot, torch::nn::BatchNorm2dImpl& layer,
@@ -56,12 +77,13 @@ torch::Tensor apply_batch_norm(const BatchNormSlot& slot, torch::nn::BatchNorm2d
 }
 
 BasicBlockImpl::BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride,
-                               BatchNormSlot norm)
+                               BatchNormSlot norm, DropPathSite drop)
     : conv1(register_module("conv1", conv3x3(in_planes, planes, stride))),
       conv2(register_module("conv2", conv3x3(planes, planes, 1))),
       bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
       bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))),
-      norm_(std::move(norm)) {
+      norm_(std::move(norm)),
+      drop_(std::move(drop)) {
   auto ds = make_downsample(in_planes, planes * kExpansion, stride);
   if (ds) downsample = register_module("downsample", ds);
 }
@@ -70,18 +92,19 @@ torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
   torch::Tensor identity = shortcut(downsample, norm_, x);
   torch::Tensor out = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
   out = apply_batch_norm(norm_, *bn2, conv2->forward(out));
-  return torch::relu(out + identity);
+  return torch::relu(drop_branch(out, drop_, is_training()) + identity);
 }
 
 BottleneckImpl::BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride,
-                               BatchNormSlot norm)
+                               BatchNormSlot norm, DropPathSite drop)
     : conv1(register_module("conv1", conv1x1(in_planes, planes))),
       conv2(register_module("conv2", conv3x3(planes, planes, stride))),
       conv3(register_module("conv3", conv1x1(planes, planes * kExpansion))),
       bn1(register_module("bn1", torch::nn::BatchNorm2d(planes))),
       bn2(register_module("bn2", torch::nn::BatchNorm2d(planes))),
       bn3(register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion))),
-      norm_(std::move(norm)) {
+      norm_(std::move(norm)),
+      drop_(std::move(drop)) {
   auto ds = make_downsample(in_planes, planes * kExpansion, stride);
   if (ds) downsample = register_module("downsample", ds);
 }
@@ -91,7 +114,7 @@ torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
   torch::Tensor out = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
   out = torch::relu(apply_batch_norm(norm_, *bn2, conv2->forward(out)));
   out = apply_batch_norm(norm_, *bn3, conv3->forward(out));
-  return torch::relu(out + identity);
+  return torch::relu(drop_branch(out, drop_, is_training()) + identity);
 }
 
 ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
@@ -102,6 +125,7 @@ ResNetImpl::ResNetImpl(const ResNetOptions& options) : options_(options) {
   IMAGENET_CHECK(options.num_classes > 0, "num_classes must be positive");
   const bool bottleneck = spec->second.bottleneck;
   const auto& blocks = spec->second.blocks;
+  drop_path_rates_ = imagenet::drop_path_rates(options.drop_path_rate, count_blocks(blocks));
 
   conv1 = register_module(
       "conv1",
@@ -121,10 +145,12 @@ torch::nn::Sequential ResNetImpl::make_layer(bool bottleneck, int64_t planes, in
   const int64_t expansion = bottleneck ? BottleneckImpl::kExpansion : BasicBlockImpl::kExpansion;
   for (int64_t i = 0; i < blocks; ++i) {
     int64_t s = i == 0 ? stride : 1;
+    DropPathSite drop{next_block_, drop_path_rates_[next_block_], drop_slot_};
+    ++next_block_;
     if (bottleneck) {
-      layer->push_back(Bottleneck(in_planes_, planes, s, norm_));
+      layer->push_back(Bottleneck(in_planes_, planes, s, norm_, drop));
     } else {
-      layer->push_back(BasicBlock(in_planes_, planes, s, norm_));
+      layer->push_back(BasicBlock(in_planes_, planes, s, norm_, drop));
     }
     in_planes_ = planes * expansion;
   }
@@ -156,8 +182,17 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
   x = torch::relu(apply_batch_norm(norm_, *bn1, conv1->forward(x)));
   x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
   x = layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
+  if (is_training()) drop_slot_->masks = at::Tensor();  // the masks serve one forward
   x = torch::adaptive_avg_pool2d(x, {1, 1}).flatten(1);
   return fc->forward(x);
+}
+
+void ResNetImpl::set_drop_path_masks(at::Tensor masks) {
+  IMAGENET_CHECK(
+      !masks.defined() ||
+          (masks.dim() == 2 && masks.size(0) == static_cast<int64_t>(drop_path_rates_.size())),
+      "drop-path masks must be [", drop_path_rates_.size(), ", N], not ", masks.sizes());
+  drop_slot_->masks = std::move(masks);
 }
 
 std::vector<torch::nn::BatchNorm2dImpl*> ResNetImpl::batch_norm_layers() {

@@ -31,6 +31,7 @@ DataParallel::DataParallel(TrainStep& step, std::shared_ptr<ProcessGroup> group,
     if (p.requires_grad()) params.push_back(p);
   reducer_ = std::make_unique<GradientReducer>(group_, params, options);
   step_.set_after_backward([this] { reducer_->finish_backward(); });
+  step_.set_gradient_sync([this](bool sync) { reducer_->set_sync(sync); });
   log_info(str_cat("data-parallel: ", reducer_->describe(), "; sync_batchnorm ",
                    config_.sync_batchnorm ? "on"
                                           : "off (running statistics averaged across "
@@ -38,12 +39,13 @@ DataParallel::DataParallel(TrainStep& step, std::shared_ptr<ProcessGroup> group,
 }
 
 void DataParallel::broadcast_state() {
-  // Parameters, buffers and momentum, in the same order on every rank (names sort the map).
+  // Parameters, buffers and the optimizer's state, in the same order on every rank (names sort
+  // the map).
   at::NoGradGuard no_grad;
   std::vector<at::Tensor> tensors;
   for (const auto& p : step_.model()->parameters()) tensors.push_back(p);
   for (const auto& b : step_.model()->buffers()) tensors.push_back(b);
-  for (const auto& [name, buffer] : step_.optimizer().momentum_buffers()) tensors.push_back(buffer);
+  for (const auto& [name, state] : step_.optimizer().state()) tensors.push_back(state);
   group_->broadcast(tensors, /*root=*/0);
 }
 

@@ -19,31 +19,40 @@ std::string percent(double fraction) {
 
 void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, MetricsCsv& csv,
                   const std::string& output_dir) {
-  log_info(str_cat("Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss),
-                   ", train/acc1 ", percent(m.train_acc1), ", val/loss ",
-                   str_printf("%.4f", m.val_loss), ", val/acc1 ", percent(m.val_acc1),
-                   ", val/acc5 ", percent(m.val_acc5), ", lr ", str_printf("%.4g", m.lr), ", ",
-                   str_printf("%.1f", m.images_per_second), " img/s, data wait ",
-                   percent(m.data_wait), ", ", format_duration(m.seconds)));
+  log_info(str_cat(
+      "Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss), ", train/acc1 ",
+      percent(m.train_acc1), ", val/loss ", str_printf("%.4f", m.val_loss), ", val/acc1 ",
+      percent(m.val_acc1), ", val/acc5 ", percent(m.val_acc5),
+      std::isnan(m.val_ema_loss)
+          ? std::string()
+          : str_cat(", val_ema/loss ", str_printf("%.4f", m.val_ema_loss), ", val_ema/acc1 ",
+                    percent(m.val_ema_acc1), ", val_ema/acc5 ", percent(m.val_ema_acc5)),
+      ", lr ", str_printf("%.4g", m.lr), ", ", str_printf("%.1f", m.images_per_second),
+      " img/s, data wait ", percent(m.data_wait), ", ", format_duration(m.seconds)));
   if (m.bad_samples > 0 || m.read_retries > 0)
     log_warn(str_cat(m.bad_samples, " unreadable images were skipped (replaced) and ",
                      m.read_retries, " reads retried this epoch"));
   if (!m.data_advice.empty())
     log_warn(str_cat("the model waited for data ", percent(m.data_wait),
                      " of this epoch: the loader is the bottleneck. ", m.data_advice));
-  csv.log({{"train/loss", m.train_loss},
-           {"train/acc1", m.train_acc1},
-           {"train/acc5", m.train_acc5},
-           {"val/loss", m.val_loss},
-           {"val/acc1", m.val_acc1},
-           {"val/acc5", m.val_acc5},
-           {"lr", m.lr},
-           {"train/images_per_sec", m.images_per_second},
-           {"train/data_wait", m.data_wait},
-           {"train/bad_samples", static_cast<double>(m.bad_samples)},
-           {"train/read_retries", static_cast<double>(m.read_retries)},
-           {"epoch_time_sec", m.seconds}},
-          epoch, global_step);
+  std::map<std::string, double> row{{"train/loss", m.train_loss},
+                                    {"train/acc1", m.train_acc1},
+                                    {"train/acc5", m.train_acc5},
+                                    {"val/loss", m.val_loss},
+                                    {"val/acc1", m.val_acc1},
+                                    {"val/acc5", m.val_acc5},
+                                    {"lr", m.lr},
+                                    {"train/images_per_sec", m.images_per_second},
+                                    {"train/data_wait", m.data_wait},
+                                    {"train/bad_samples", static_cast<double>(m.bad_samples)},
+                                    {"train/read_retries", static_cast<double>(m.read_retries)},
+                                    {"epoch_time_sec", m.seconds}};
+  if (!std::isnan(m.val_ema_loss)) {
+    row["val_ema/loss"] = m.val_ema_loss;
+    row["val_ema/acc1"] = m.val_ema_acc1;
+    row["val_ema/acc5"] = m.val_ema_acc5;
+  }
+  csv.log(row, epoch, global_step);
   try {
     write_training_curves_png(csv.path(), output_dir + "/curves.png");
   } catch (const std::exception& e) {  // a picture is not worth stopping a run for

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "imagenet/config/config_loader.h"
+#include "imagenet/data/loader_options.h"
 #include "imagenet/distributed/launcher.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
@@ -180,6 +181,7 @@ RunSession open_run_session(const Config& config, const DistEnv& dist,
   // 1. Device, precision and data, before anything is written.
   s.device = resolve_device(config, dist);
   check_precision(config, s.device);
+  check_loader_config(config);
   if (options.open_data) s.data = open_datasets(config, {options.rescan});
   if (options.check_data) options.check_data(s.data);
 

@@ -5,8 +5,13 @@
 #include <torch/nn/utils/clip_grad.h>
 #include <torch/utils.h>
 
+#include "imagenet/model/drop_path.h"
+#include "imagenet/train/adamw.h"
+#include "imagenet/train/bce_loss.h"
 #include "imagenet/train/cuda_graph.h"
+#include "imagenet/train/lamb.h"
 #include "imagenet/train/torch_compat.h"
+#include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/rng.h"
 #include "imagenet/util/strings.h"
@@ -14,7 +19,8 @@
 namespace imagenet {
 namespace {
 
-constexpr uint64_t kMixStream = 0x6d1c;  // seed stream of the per-step mixing draws
+constexpr uint64_t kMixStream = 0x6d1c;   // seed stream of the per-step mixing draws
+constexpr uint64_t kDropStream = 0xd209;  // and of the drop-path masks
 
 /// Weight decay on every parameter, or (weight_decay_norm_bias: false) not on 1-D ones.
 std::vector<Sgd::ParamGroup> parameter_groups(torch::nn::Module& model, const OptimConfig& o) {
@@ -29,6 +35,25 @@ std::vector<Sgd::ParamGroup> parameter_groups(torch::nn::Module& model, const Op
   std::vector<Sgd::ParamGroup> groups{decay};
   if (!no_decay.params.empty()) groups.push_back(no_decay);
   return groups;
+}
+
+std::unique_ptr<Optimizer> make_optimizer(torch::nn::Module& model, const OptimConfig& o) {
+  std::vector<Optimizer::ParamGroup> groups = parameter_groups(model, o);
+  if (o.optimizer == OptimizerKind::kAdamW) {
+    AdamW::Options adamw;
+    adamw.lr = o.lr;
+    return std::make_unique<AdamW>(std::move(groups), adamw);
+  }
+  if (o.optimizer == OptimizerKind::kLamb) {
+    Lamb::Options lamb;
+    lamb.lr = o.lr;
+    return std::make_unique<Lamb>(std::move(groups), lamb);
+  }
+  Sgd::Options sgd;
+  sgd.lr = o.lr;
+  sgd.momentum = o.momentum;
+  sgd.nesterov = o.nesterov;
+  return std::make_unique<Sgd>(std::move(groups), sgd);
 }
 
 }  // namespace
@@ -64,6 +89,11 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
       why_eager_ = "CUDA graphs need a CUDA device";
     } else if (!compat::fused_sgd_available(device)) {
       why_eager_ = "this LibTorch has no fused SGD kernel to update on the device";
+    } else if (config.optim.optimizer != OptimizerKind::kSgd) {
+      why_eager_ = "only the SGD update runs inside a CUDA graph (optimizer is not sgd)";
+    } else if (config.optim.bce_loss || config.model.drop_path_rate > 0 ||
+               config.mix.mixup_mode != MixMode::kBatch || config.mix.mixup_off_epoch > 0) {
+      why_eager_ = "bce_loss, drop_path_rate, mixup_mode and mixup_off_epoch run eagerly";
     }
     if (why_eager_.empty()) {
       graph_ = std::make_unique<Graph>();
@@ -80,16 +110,13 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
         "operation that made them; training is several times slower.");
   }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
-  model_ = ResNet(ResNetOptions{config.model.arch, num_classes, config.model.zero_init_residual});
+  model_ = ResNet(ResNetOptions{config.model.arch, num_classes, config.model.zero_init_residual,
+                                config.model.drop_path_rate});
   model_->to(device);
   channels_last_ = config.model.channels_last;
   if (channels_last_) to_channels_last(*model_);
 
-  Sgd::Options sgd;
-  sgd.lr = config.optim.lr;
-  sgd.momentum = config.optim.momentum;
-  sgd.nesterov = config.optim.nesterov;
-  optimizer_ = std::make_unique<Sgd>(parameter_groups(*model_, config.optim), sgd);
+  optimizer_ = make_optimizer(*model_, config.optim);
   scaler_ = std::make_unique<GradScaler>(config.precision == Precision::kFloat16Mixed, device);
 }
 
@@ -127,21 +154,89 @@ void TrainStep::give_up_graph(const std::string& why) {
   log_warn(str_cat("compile_model: true: the training step runs eagerly: ", why));
 }
 
-StepResult TrainStep::run(DeviceBatch& input, double lr, int64_t step) {
-  StepResult result;
+at::Tensor TrainStep::prepare_batch(DeviceBatch& input, int64_t step, int64_t micro, int64_t epoch,
+                                    StepResult& result) {
   const int height = static_cast<int>(input.images.size(2));
   const int width = static_cast<int>(input.images.size(3));
-
-  // 1. Mixup / CutMix, drawn from (seed, step), eagerly in both modes.
-  Rng rng(
-      derive_seed(static_cast<uint64_t>(options_.seed), kMixStream, static_cast<uint64_t>(step)));
-  MixParams mix = sample_mix_params(options_.mix, height, width, rng);
+  const int64_t n = input.images.size(0);
+  // Mixup / CutMix, drawn from (seed, step) (and the micro-batch), eagerly in both modes; none
+  // from mixup_off_epoch on.
+  const MixConfig& mc = options_.mix;
+  const uint64_t seed = static_cast<uint64_t>(options_.seed);
+  Rng rng(derive_seed(seed, kMixStream, static_cast<uint64_t>(step), static_cast<uint64_t>(micro)));
   at::Tensor targets;
-  if (mix.kind != MixKind::kNone) {
+  const bool mix_off = mc.mixup_off_epoch > 0 && epoch >= mc.mixup_off_epoch;
+  if (!mix_off && mc.mixup_mode == MixMode::kBatch) {
+    MixParams mix = sample_mix_params(mc, height, width, rng);
+    if (mix.kind != MixKind::kNone) {
+      targets =
+          apply_mix(input.images, input.labels, mix, num_classes_, options_.optim.label_smoothing);
+      result.mixed = true;
+    }
+  } else if (!mix_off && mixing_enabled(mc)) {
+    std::vector<MixParams> mix = sample_mix_params(mc, mc.mixup_mode, n, height, width, rng);
     targets =
         apply_mix(input.images, input.labels, mix, num_classes_, options_.optim.label_smoothing);
     result.mixed = true;
   }
+  // Stochastic depth: this batch's keep masks from (seed, step), not LibTorch's generator.
+  if (options_.model.drop_path_rate > 0) {
+    Rng drop(
+        derive_seed(seed, kDropStream, static_cast<uint64_t>(step), static_cast<uint64_t>(micro)));
+    model_->set_drop_path_masks(
+        sample_drop_path_masks(model_->drop_path_rates(), n, drop).to(device_));
+  }
+  return targets;
+}
+
+StepResult TrainStep::run(std::vector<DeviceBatch>& micro_batches, double lr, int64_t step,
+                          int64_t epoch) {
+  IMAGENET_CHECK(!micro_batches.empty(), "a step needs at least one batch");
+  if (micro_batches.size() == 1) return run(micro_batches.front(), lr, step, epoch);
+  if (graph_) give_up_graph("accumulate_grad_batches runs the step eagerly");
+  ++eager_steps_;
+  StepResult result;
+  optimizer_->set_lr(lr);
+  optimizer_->zero_grad(/*set_to_none=*/!after_backward_);
+  const double count = static_cast<double>(micro_batches.size());
+  std::vector<at::Tensor> losses, logits;
+  for (size_t i = 0; i < micro_batches.size(); ++i) {
+    DeviceBatch& input = micro_batches[i];
+    const bool last = i + 1 == micro_batches.size();
+    const at::Tensor targets = prepare_batch(input, step, static_cast<int64_t>(i), epoch, result);
+    at::Tensor out;
+    {
+      AutocastGuard autocast(device_.type(), options_.precision);
+      out = model_->forward(input.images);
+    }
+    const at::Tensor loss = loss_of(out.to(at::kFloat), input.labels, targets);
+    // Only the last backward all-reduces; the others add to the gradients locally.
+    if (gradient_sync_) gradient_sync_(last);
+    scaler_->scale(loss / count).backward();
+    losses.push_back(loss.detach());
+    logits.push_back(out.detach());
+  }
+  if (after_backward_) after_backward_();
+  result.stepped = update_from_gradients();
+  result.loss = at::stack(losses).mean();
+  result.logits = at::cat(logits);
+  return result;
+}
+
+bool TrainStep::update_from_gradients() {
+  // Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
+  const bool stepped = scaler_->unscale(optimizer_->gradients());
+  if (stepped) {
+    clip_gradients();
+    optimizer_->step();
+  }
+  scaler_->update(stepped);
+  return stepped;
+}
+
+StepResult TrainStep::run(DeviceBatch& input, double lr, int64_t step, int64_t epoch) {
+  StepResult result;
+  const at::Tensor targets = prepare_batch(input, step, /*micro=*/0, epoch, result);
   optimizer_->set_lr(lr);
 
   if (graph_ && eager_steps_ >= kGraphWarmupSteps) {
@@ -164,27 +259,30 @@ StepResult TrainStep::run_eager(DeviceBatch& input, const at::Tensor& targets, d
     AutocastGuard autocast(device_.type(), options_.precision);
     result.logits = model_->forward(input.images);
   }
-  at::Tensor logits = result.logits.to(at::kFloat);
-  result.loss = targets.defined()
-                    ? soft_target_cross_entropy(logits, targets)
-                    : at::cross_entropy_loss(logits, input.labels, {}, at::Reduction::Mean, -100,
-                                             options_.optim.label_smoothing);
+  result.loss = loss_of(result.logits.to(at::kFloat), input.labels, targets);
 
   // 3. Backward, scaled for fp16; then the gradient all-reduce of DDP, if any. Gradients are
   // dropped rather than zeroed (one pass less), except under DDP, whose buckets they view.
   optimizer_->zero_grad(/*set_to_none=*/!after_backward_);
+  if (gradient_sync_) gradient_sync_(true);
   scaler_->scale(result.loss).backward();
   if (after_backward_) after_backward_();
 
   // 4. Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
-  result.stepped = scaler_->unscale(optimizer_->gradients());
-  if (result.stepped) {
-    clip_gradients();
-    optimizer_->step();
-  }
-  scaler_->update(result.stepped);
+  result.stepped = update_from_gradients();
   result.loss = result.loss.detach();
   return result;
+}
+
+at::Tensor TrainStep::loss_of(const at::Tensor& logits32, const at::Tensor& labels,
+                              const at::Tensor& targets) const {
+  const OptimConfig& o = options_.optim;
+  if (o.bce_loss)
+    return binary_cross_entropy_loss(logits32, targets.defined() ? targets : labels,
+                                     o.label_smoothing,
+                                     o.bce_target_thresh > 0 ? o.bce_target_thresh : -1.0);
+  if (targets.defined()) return soft_target_cross_entropy(logits32, targets);
+  return at::cross_entropy_loss(logits32, labels, {}, at::Reduction::Mean, -100, o.label_smoothing);
 }
 
 StepResult TrainStep::run_graphed(DeviceBatch& input, const at::Tensor& targets, double lr,
@@ -222,7 +320,7 @@ bool TrainStep::capture_graph(const DeviceBatch& input) {
   g.lr = at::full({}, optimizer_->lr(), f32);
   // Momentum buffers and the scaler's tensors exist before the capture; gradients are
   // allocated inside it, in the graph's memory, and rewritten (not accumulated) by each replay.
-  optimizer_->materialize_momentum_buffers();
+  sgd()->materialize_momentum_buffers();
   optimizer_->zero_grad(/*set_to_none=*/true);
   try {
     g.graph.capture([this] { graph_body(); });
@@ -258,7 +356,7 @@ void TrainStep::graph_body() {
     found_inf = scaler_->found_inf();
   }
   clip_gradients_on_device(grads);
-  optimizer_->step_on_device(g.lr, found_inf);
+  sgd()->step_on_device(g.lr, found_inf);
   scaler_->update_on_device();
   g.loss = loss.detach();
   g.logits = logits.detach();

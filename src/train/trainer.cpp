@@ -8,6 +8,7 @@
 #include "imagenet/checkpoint/model_state.h"
 #include "imagenet/config/config_loader.h"
 #include "imagenet/data/loader_options.h"
+#include "imagenet/distributed/sync_batch_norm.h"
 #include "imagenet/train/epoch_meter.h"
 #include "imagenet/train/evaluation.h"
 #include "imagenet/util/error.h"
@@ -36,7 +37,8 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
       data_(std::move(data)),
       paths_(std::move(paths)),
       stop_requested_(std::move(stop_requested)),
-      checkpoints_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k) {
+      checkpoints_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k,
+                   config_.output.monitor == "val_ema/acc1" ? "val_ema_acc1" : "val_acc1") {
   if (!context_.group) context_.group = ProcessGroup::single_process(context_.device);
   const c10::Device device = context_.device;
   step_ = std::make_unique<TrainStep>(train_step_options(config_), device,
@@ -48,8 +50,13 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
                                 context_.world_size, device);
   transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
 
-  plan_ = make_training_plan(config_, context_.world_size, train_loader_->num_batches());
+  // Optimizer steps per epoch: groups of accumulate_grad_batches loader batches, the last one
+  // possibly shorter (Lightning steps at the end of the epoch too).
+  const int64_t accumulate = config_.train.accumulate_grad_batches;
+  plan_ = make_training_plan(config_, context_.world_size,
+                             (train_loader_->num_batches() + accumulate - 1) / accumulate);
   data_parallel_ = std::make_unique<DataParallel>(*step_, context_.group, config_.dist);
+  make_ema();
   if (context_.is_main()) {
     ensure_directory(paths_.output_dir);
     csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
@@ -64,10 +71,24 @@ Trainer::~Trainer() {
 
 void Trainer::restore(const CheckpointData& checkpoint, const std::string& checkpoint_path) {
   load_model_state(*step_->model(), checkpoint.state_dict, checkpoint_path);
-  step_->optimizer().load_momentum_buffers(checkpoint.momentum);
+  if (Sgd* sgd = step_->sgd()) {
+    sgd->load_momentum_buffers(checkpoint.momentum);
+  } else {
+    step_->optimizer().load_state(checkpoint.optimizer_state);
+  }
   if (step_->scaler().enabled() && checkpoint.scaler_scale.defined())
     step_->scaler().load(checkpoint.scaler_scale, checkpoint.scaler_growth_tracker);
   progress_ = checkpoint.progress;
+  if (config_.ema.model_ema) {
+    make_ema();  // from the restored weights, unless the checkpoint has the average
+    if (!checkpoint.state_dict_ema.empty()) {
+      ema_->load(checkpoint.state_dict_ema, checkpoint.ema_updates, checkpoint_path);
+    } else {
+      log_warn(str_cat(checkpoint_path,
+                       " has no EMA weights (state_dict_ema): the EMA starts "
+                       "again from its weights"));
+    }
+  }
   checkpoints_.restore(checkpoint.top_k, checkpoint_path);
   // Every rank read the same file; rank 0's copy decides all the same. The partial sums of an
   // interrupted epoch are over all ranks: rank 0 carries them, the others start at 0.
@@ -76,7 +97,7 @@ void Trainer::restore(const CheckpointData& checkpoint, const std::string& check
 }
 
 int Trainer::fit() {
-  const int64_t epochs = config_.train.epochs;
+  const int64_t epochs = plan_.epochs;  // with cooldown_epochs
   const Clock::time_point start = Clock::now();
   int epochs_this_run = 0;
   if (progress_.epoch >= epochs) {
@@ -110,6 +131,12 @@ int Trainer::fit() {
     metrics.val_loss = val.val_loss;
     metrics.val_acc1 = val.val_acc1;
     metrics.val_acc5 = val.val_acc5;
+    if (ema_) {
+      const EpochMetrics val_ema = validate(&ema_->model());
+      metrics.val_ema_loss = val_ema.val_loss;
+      metrics.val_ema_acc1 = val_ema.val_acc1;
+      metrics.val_ema_acc5 = val_ema.val_acc5;
+    }
     metrics.seconds = seconds_since(epoch_start);
 
     // The epoch's line, metrics.csv row, curves.png and checkpoints.
@@ -128,8 +155,8 @@ int Trainer::fit() {
   }
   if (!checkpoints_.top_k().empty()) {
     const TopKEntry& best = checkpoints_.top_k().front();
-    log_info(
-        str_cat("best val/acc1 ", percent(best.score), " at epoch ", best.epoch, ": ", best.path));
+    log_info(str_cat("best ", config_.output.monitor, " ", percent(best.score), " at epoch ",
+                     best.epoch, ": ", best.path));
   }
   log_info(str_cat("done in ", format_duration(seconds_since(start))));
   return 0;
@@ -147,21 +174,31 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
                     context_.world_size, csv_.get(),
                     [this](double loss) { check_loss_is_finite(loss); }});
 
-  for (int64_t b = first; b < steps; ++b) {
-    // 1. The next batch; the time spent waiting for it is the loader's bottleneck.
-    std::shared_ptr<const Batch> batch = meter.wait_for([&] { return train_loader_->next(); });
-    IMAGENET_CHECK(batch != nullptr, "loader ended the epoch early at batch ", b);
-    const int64_t images = batch->size;
+  const int64_t accumulate = config_.train.accumulate_grad_batches;
+  for (int64_t b = first; b < steps;) {
+    // 1. The next batches (accumulate_grad_batches of them, fewer at the end), each on the
+    // device as it comes (its loader slot is free again then); the time spent waiting for them
+    // is the loader's bottleneck.
+    std::vector<DeviceBatch> inputs;
+    int64_t images = 0;
+    for (int64_t k = 0; k < accumulate && b + k < steps; ++k) {
+      std::shared_ptr<const Batch> batch = meter.wait_for([&] { return train_loader_->next(); });
+      IMAGENET_CHECK(batch != nullptr, "loader ended the epoch early at batch ", b + k);
+      images += batch->size;
+      inputs.push_back(transfer_->to_device(std::move(batch), *train_loader_));
+    }
+    b += static_cast<int64_t>(inputs.size());
 
     // 2. One optimizer step at the scheduled LR.
-    train_step(std::move(batch), plan_.schedule.at(progress_.global_step), sums);
-    progress_.batch_in_epoch = b + 1;
+    train_step(inputs, plan_.schedule.at(progress_.global_step), sums);
+    progress_.batch_in_epoch = b;
 
-    // 3. The progress line and metrics.csv's step rows.
-    meter.step_done(b + 1, images, progress_.global_step, step_->optimizer().lr(), last_loss_);
+    // 3. The progress line and metrics.csv's step rows (the bar counts loader batches).
+    meter.step_done(b, images, progress_.global_step, step_->optimizer().lr(), last_loss_);
 
-    // 4. A stop signal (agreed by every rank) saves a mid-epoch checkpoint and ends the epoch.
-    if (b + 1 < steps && stop_signal() != 0) {
+    // 4. A stop signal (agreed by every rank) saves a mid-epoch checkpoint and ends the epoch,
+    // between optimizer steps.
+    if (b < steps && stop_signal() != 0) {
       meter.finish();
       save_last_checkpoint(&sums);
       return EpochEnd::kStopped;
@@ -188,17 +225,23 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   return EpochEnd::kFinished;
 }
 
-void Trainer::train_step(std::shared_ptr<const Batch> batch, double lr, MetricSums& sums) {
-  // The batch on the device (uint8 NHWC -> normalized float NCHW; the loader gets the buffer
-  // back once copied), then one optimizer step at `lr`; accuracy only on batches that were
-  // not mixed.
-  const int64_t n = batch->size;
-  DeviceBatch input = transfer_->to_device(std::move(batch), *train_loader_);
-  StepResult result = step_->run(input, lr, progress_.global_step);
+void Trainer::train_step(std::vector<DeviceBatch>& inputs, double lr, MetricSums& sums) {
+  // One optimizer step at `lr` from the device batches; accuracy only on steps that were not
+  // mixed.
+  int64_t n = 0;
+  for (const DeviceBatch& input : inputs) n += input.images.size(0);
+  // The optimizer step of the epoch this is (torchvision's EMA rule counts them).
+  const int64_t step_in_epoch = progress_.batch_in_epoch / config_.train.accumulate_grad_batches;
+  StepResult result = step_->run(inputs, lr, progress_.global_step, progress_.epoch);
   ++progress_.global_step;
+  if (ema_) ema_->after_step(step_->model(), progress_.global_step, step_in_epoch, progress_.epoch);
   last_loss_ = result.loss;
   sums.add_loss(result.loss, n);
-  if (!result.mixed) sums.add_accuracy(result.logits, input.labels);
+  if (!result.mixed) {
+    std::vector<at::Tensor> labels;
+    for (const DeviceBatch& input : inputs) labels.push_back(input.labels);
+    sums.add_accuracy(result.logits, inputs.size() == 1 ? labels.front() : at::cat(labels));
+  }
 }
 
 double Trainer::run_step_at_lr(double lr) {
@@ -207,7 +250,7 @@ double Trainer::run_step_at_lr(double lr) {
     train_loader_->start_epoch(progress_.epoch, progress_.batch_in_epoch);
     prefetched_epoch_ = progress_.epoch;
   }
-  std::shared_ptr<const Batch> batch = train_loader_->next();
+  std::shared_ptr<const Batch> batch = train_loader_->next();  // no accumulation here
   if (batch == nullptr) {
     progress_.epoch += 1;
     progress_.batch_in_epoch = 0;
@@ -218,7 +261,11 @@ double Trainer::run_step_at_lr(double lr) {
   }
   step_->model()->train();
   MetricSums sums(context_.device);
-  train_step(std::move(batch), lr, sums);
+  // The batch on the device (uint8 NHWC -> normalized float NCHW; the loader gets the buffer
+  // back once copied).
+  std::vector<DeviceBatch> inputs;
+  inputs.push_back(transfer_->to_device(std::move(batch), *train_loader_));
+  train_step(inputs, lr, sums);
   progress_.batch_in_epoch += 1;
   // Every rank must see the same loss to take the same decisions (smoothing, early stop).
   at::Tensor loss = last_loss_.detach().reshape({1}).to(at::kDouble, /*non_blocking=*/false,
@@ -227,15 +274,34 @@ double Trainer::run_step_at_lr(double lr) {
   return loss.item<double>() / context_.world_size;
 }
 
-EpochMetrics Trainer::validate() {
-  data_parallel_->average_running_stats();
-  const MetricSums sums = evaluate(step_->model(), *val_loader_, *transfer_, *context_.group,
-                                   {config_.train.precision, config_.output.log_every_n_steps});
+EpochMetrics Trainer::validate(ResNet* model) {
+  if (model == nullptr) {
+    data_parallel_->average_running_stats();
+  } else {
+    average_ema_running_stats();
+  }
+  const MetricSums sums =
+      evaluate(model ? *model : step_->model(), *val_loader_, *transfer_, *context_.group,
+               {config_.train.precision, config_.output.log_every_n_steps});
   EpochMetrics m;
   m.val_loss = sums.mean_loss();
   m.val_acc1 = sums.acc1();
   m.val_acc5 = sums.acc5();
   return m;
+}
+
+void Trainer::make_ema() {
+  if (config_.ema.model_ema)
+    ema_ = std::make_unique<EmaTracker>(config_.ema, step_->model(), plan_.total_batch,
+                                        config_.train.epochs, config_.optim.warmup_epochs);
+}
+
+void Trainer::average_ema_running_stats() {
+  // Every rank's EMA of the parameters is the same (they follow all-reduced gradients); its
+  // BatchNorm statistics follow each rank's own, so without sync_batchnorm they are averaged,
+  // for good, before the EMA is evaluated or saved (timm's distribute_bn on the EMA).
+  if (ema_ && context_.world_size > 1 && !config_.dist.sync_batchnorm)
+    average_running_stats(ema_->model()->batch_norm_layers(), *context_.group);
 }
 
 void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
@@ -249,7 +315,13 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
     data.metrics = {{"train/loss", m.train_loss}, {"train/acc1", m.train_acc1},
                     {"val/loss", m.val_loss},     {"val/acc1", m.val_acc1},
                     {"val/acc5", m.val_acc5},     {"lr", m.lr}};
-    checkpoints_.save_epoch(epoch, m.val_acc1, std::move(data));
+    if (ema_) {
+      data.metrics["val_ema/loss"] = m.val_ema_loss;
+      data.metrics["val_ema/acc1"] = m.val_ema_acc1;
+      data.metrics["val_ema/acc5"] = m.val_ema_acc5;
+    }
+    const bool by_ema = config_.output.monitor == "val_ema/acc1";
+    checkpoints_.save_epoch(epoch, by_ema ? m.val_ema_acc1 : m.val_acc1, std::move(data));
   }
   // The checkpoint counts once every rank is past it; should rank 0 fail to write it, the
   // others stop here rather than train on.
@@ -267,6 +339,7 @@ void Trainer::save_last_checkpoint(const MetricSums* partial) {
     global.accuracy_samples = partial->accuracy_samples;
     global.sum_over_ranks(*context_.group);
   }
+  average_ema_running_stats();
   data_parallel_->with_averaged_running_stats([&] {
     if (!context_.is_main()) return;
     CheckpointData data = snapshot();
@@ -287,7 +360,15 @@ CheckpointData Trainer::snapshot() const {
   data.progress.world_size = context_.world_size;
   data.lr = step_->optimizer().lr();
   data.state_dict = model_state(*step_->model());
-  data.momentum = step_->optimizer().momentum_buffers();
+  if (Sgd* sgd = step_->sgd()) {
+    data.momentum = sgd->momentum_buffers();
+  } else {
+    data.optimizer_state = step_->optimizer().state();
+  }
+  if (ema_) {
+    data.state_dict_ema = ema_->state_dict();
+    data.ema_updates = ema_->num_updates();
+  }
   if (step_->scaler().enabled()) {
     data.scaler_scale = step_->scaler().scale_tensor();
     data.scaler_growth_tracker = step_->scaler().growth_tracker();

@@ -226,6 +226,34 @@ TEST(ConfigLoader, WarmupMustBeShorterThanTraining) {
       << message;
 }
 
+TEST(ConfigLoader, RecipeKeysParseAndAreCheckedTogether) {
+  TempDir dir;
+  Config c = load_text(dir,
+                       "optimizer: lamb\nlr_scheduler: multistep\nlr_step_epochs: [30, 60, 80]\n"
+                       "auto_augment: rand-m7-mstd0.5-inc1\nremode: const\nmodel_ema: true\n"
+                       "monitor: val_ema/acc1\nmixup_mode: pair\nbce_loss: true\n"
+                       "bce_target_thresh: 0.2\nval_resize_size: 232\nval_img_size: 224\n",
+                       {flag("lr_gamma", "0.5")});
+  EXPECT_EQ(c.optim.optimizer, OptimizerKind::kLamb);
+  EXPECT_EQ(c.optim.lr_step_epochs, (std::vector<int>{30, 60, 80}));
+  EXPECT_EQ(c.optim.lr_gamma, 0.5);
+  EXPECT_EQ(c.augment.remode, RandomEraseMode::kConst);
+  EXPECT_EQ(c.mix.mixup_mode, MixMode::kPair);
+  EXPECT_EQ(c.output.monitor, "val_ema/acc1");
+  EXPECT_EQ(load_text(dir, "lr_step_epochs: 30,60\n").optim.lr_step_epochs,
+            (std::vector<int>{30, 60}));
+  const std::string order = error_of(dir, "lr_step_epochs: [60, 30]\n");
+  EXPECT_NE(order.find("increasing"), std::string::npos) << order;
+  const std::string monitor = error_of(dir, "monitor: val_ema/acc1\n");
+  EXPECT_NE(monitor.find("model_ema is off"), std::string::npos) << monitor;
+  const std::string step = error_of(dir, "lr_scheduler: step\n");
+  EXPECT_NE(step.find("lr_step_epochs: [N]"), std::string::npos) << step;
+  const std::string thresh = error_of(dir, "bce_target_thresh: 0.2\n");
+  EXPECT_NE(thresh.find("bce_loss is off"), std::string::npos) << thresh;
+  const std::string resize = error_of(dir, "val_resize_size: 200\n");
+  EXPECT_NE(resize.find("smaller than the validation crop 224"), std::string::npos) << resize;
+}
+
 TEST(ConfigLoader, YamlRoundTripIsExact) {
   TempDir dir;
   Config c = load_text(dir,
@@ -247,7 +275,8 @@ TEST(ConfigLoader, KeyDocIsWhatConfigMdShows) {
   EXPECT_EQ(batch.section, "Training");
   EXPECT_EQ(batch.type, "int, >= 1");
   EXPECT_EQ(batch.default_value, "256");
-  EXPECT_EQ(batch.help, "Images per step per device.");
+  EXPECT_EQ(batch.help,
+            "Images per step per device (per micro-batch with accumulate_grad_batches).");
   EXPECT_TRUE(batch.aliases.empty());
 
   ConfigKeyDoc precision = config_key_doc("precision");

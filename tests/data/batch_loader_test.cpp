@@ -81,6 +81,36 @@ TEST(BatchLoader, SameBatchesWhateverTheNumberOfWorkers) {
   }
 }
 
+TEST(BatchLoader, AugmentationIsSeededPerSampleAndRestartsMidEpoch) {
+  // TrivialAugment, erasing and repeated augmentation on the workers: the same pixels with
+  // 1 or 3 workers and after a mid-epoch restart, other pixels than without them.
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  LoaderOptions o = train_options(1);
+  o.transform.augment = parse_augment_policy("ta_wide", Interpolation::kBicubic);
+  o.transform.interpolation = Interpolation::kBicubic;
+  o.transform.erasing.probability = 0.5;
+  o.transform.erasing.max_count = 2;
+  o.sampler.aug_repeats = 3;
+  LoaderOptions three = o;
+  three.num_workers = 3;
+  BatchLoader one_worker(index, o), three_workers(index, three), plain(index, train_options(1));
+  auto a = load_epoch(one_worker, 1);
+  auto b = load_epoch(three_workers, 1);
+  auto later = load_epoch(three_workers, 1, 4);
+  auto unaugmented = load_epoch(plain, 1);
+  ASSERT_EQ(a.size(), 7u);  // repeated augmentation keeps the epoch's length
+  ASSERT_EQ(later.size(), 3u);
+  int differ = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].labels, b[i].labels) << "batch " << i;
+    EXPECT_TRUE(a[i].images == b[i].images) << "batch " << i;
+    if (i >= 4) EXPECT_TRUE(a[i].images == later[i - 4].images) << "batch " << i;
+    differ += a[i].images != unaugmented[i].images;
+  }
+  EXPECT_EQ(differ, 7);
+}
+
 TEST(BatchLoader, IoThreadsAndInjectedLatencyChangeNothingButTheTiming) {
   TempDir dir;
   auto index = make_dataset(dir, "train", /*png_every=*/4);

@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "imagenet/util/error.h"
+
 namespace imagenet {
 namespace {
 
@@ -32,6 +34,38 @@ TEST(LoaderOptions, TrainingAndValidationFromTheConfig) {
   EXPECT_EQ(val.batch_size, 100);
   EXPECT_EQ(val.transform.size, 224);
   EXPECT_FALSE(val.transform.random_crop || val.sampler.shuffle || val.sampler.drop_last);
+}
+
+TEST(LoaderOptions, AugmentationKeysReachTheTrainingTransformOnly) {
+  Config c;
+  c.augment.auto_augment = "rand-m9-mstd0.5-inc1";
+  c.augment.train_interpolation = TrainInterpolation::kBicubic;
+  c.augment.reprob = 0.25;
+  c.augment.remode = RandomEraseMode::kConst;
+  c.augment.recount = 3;
+  c.augment.aug_repeats = 3;
+  c.data.val_resize_size = 232;
+  const LoaderOptions train = loader_options_from_config(c, true);
+  EXPECT_EQ(train.transform.augment.family, AugmentFamily::kTimm);
+  EXPECT_DOUBLE_EQ(train.transform.augment.timm.magnitude, 9);
+  EXPECT_TRUE(train.transform.augment.timm.increasing);
+  EXPECT_EQ(train.transform.interpolation, Interpolation::kBicubic);
+  EXPECT_DOUBLE_EQ(train.transform.erasing.probability, 0.25);
+  EXPECT_EQ(train.transform.erasing.mode, EraseMode::kConst);
+  EXPECT_EQ(train.transform.erasing.max_count, 3);
+  EXPECT_EQ(train.sampler.aug_repeats, 3);
+  const LoaderOptions val = loader_options_from_config(c, false);
+  EXPECT_EQ(val.transform.augment.family, AugmentFamily::kNone);
+  EXPECT_DOUBLE_EQ(val.transform.erasing.probability, 0.0);
+  EXPECT_EQ(val.sampler.aug_repeats, 0);
+  EXPECT_EQ(val.transform.val_resize, 232);
+  c.augment.auto_augment = "rand-x9";
+  try {
+    check_loader_config(c);
+    FAIL() << "an unknown policy was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("auto_augment"), std::string::npos) << e.what();
+  }
 }
 
 TEST(LoaderOptions, AdviceNamesTheBottleneck) {

@@ -81,7 +81,7 @@ LineChart example() {
 
 /// True when the pixel at (column, row), or one next to it, has `color` (lines are
 /// anti-aliased, so the exact pixel may be blended).
-bool has_color_near(const RgbImage& img, double column, double row, Rgb color) {
+bool has_color_near(const RgbImage& img, double column, double row, PlotColor color) {
   const int c0 = static_cast<int>(std::lround(column)), r0 = static_cast<int>(std::lround(row));
   for (int r = r0 - 1; r <= r0 + 1; ++r)
     for (int c = c0 - 1; c <= c0 + 1; ++c) {
@@ -129,7 +129,7 @@ TEST(LineChart, MarkersAndBandsAreDrawn) {
   PlotBand band;
   band.x_from = 1e-3;
   band.x_to = 2e-3;
-  band.color = Rgb{200, 230, 200};
+  band.color = PlotColor{200, 230, 200};
   chart.bands.push_back(band);
   const ChartLayout layout = layout_line_chart(chart);
   const RgbImage img = render_line_chart(chart);

@@ -85,3 +85,81 @@ TEST(Mixup, SoftTargetCrossEntropyEqualsCrossEntropyOnOneHot) {
 
 }  // namespace
 }  // namespace imagenet
+
+namespace imagenet {
+namespace {
+
+// timm's Mixup._mix_elem / _mix_pair written out: image i takes from the unmixed image N-1-i.
+at::Tensor timm_mix_per_image(const at::Tensor& x, const std::vector<MixParams>& params) {
+  at::Tensor out = x.clone();
+  const int64_t n = x.size(0);
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t j = n - 1 - i;
+    const MixParams& p = params[i];
+    if (p.kind == MixKind::kMixup) {
+      out[i] = x[i] * p.lam + x[j] * (1 - p.lam);
+    } else if (p.kind == MixKind::kCutMix) {
+      using torch::indexing::Slice;
+      out[i].index_put_({Slice(), Slice(p.y0, p.y1), Slice(p.x0, p.x1)},
+                        x[j].index({Slice(), Slice(p.y0, p.y1), Slice(p.x0, p.x1)}));
+    }
+  }
+  return out;
+}
+
+TEST(Mixup, PerImageModesMixAsTimmsLoops) {
+  MixConfig c;
+  c.mixup_alpha = 0.8;
+  c.cutmix_alpha = 1.0;
+  c.mixup_prob = 0.7;
+  for (MixMode mode : {MixMode::kElem, MixMode::kPair, MixMode::kBatch}) {
+    Rng rng(static_cast<uint64_t>(mode) + 5);
+    torch::manual_seed(1);
+    at::Tensor images = torch::randn({8, 3, 12, 10});
+    const at::Tensor original = images.clone();
+    const at::Tensor labels = torch::tensor({0, 1, 2, 3, 4, 0, 1, 2});
+    const auto params = sample_mix_params(c, mode, 8, 12, 10, rng);
+    ASSERT_EQ(params.size(), 8u);
+    const at::Tensor targets = apply_mix(images, labels, params, 5, 0.1);
+    EXPECT_TRUE(torch::allclose(images, timm_mix_per_image(original, params), 1e-6, 1e-6));
+    // mixup_target with a per-image lambda.
+    const at::Tensor y = smooth_one_hot(labels, 5, 0.1);
+    for (int64_t i = 0; i < 8; ++i) {
+      const double lam = params[i].kind == MixKind::kNone ? 1.0 : params[i].lam;
+      EXPECT_TRUE(torch::allclose(targets[i], y[i] * lam + y[7 - i] * (1 - lam), 1e-6, 1e-6));
+    }
+    if (mode == MixMode::kPair) {
+      for (int64_t i = 0; i < 4; ++i) {
+        EXPECT_EQ(params[i].kind, params[7 - i].kind);
+        EXPECT_EQ(params[i].lam, params[7 - i].lam);
+        EXPECT_EQ(params[i].y0, params[7 - i].y0);
+      }
+    }
+  }
+}
+
+TEST(Mixup, PerImageSamplingFollowsTheProbabilities) {
+  MixConfig c;
+  c.mixup_alpha = 0.2;
+  c.cutmix_alpha = 1.0;
+  c.mixup_prob = 0.6;
+  c.mixup_switch_prob = 0.25;
+  Rng rng(3);
+  int none = 0, cutmix = 0, total = 0;
+  for (int b = 0; b < 500; ++b) {
+    for (const MixParams& p : sample_mix_params(c, MixMode::kElem, 64, 32, 32, rng)) {
+      ++total;
+      none += p.kind == MixKind::kNone;
+      cutmix += p.kind == MixKind::kCutMix;
+    }
+  }
+  EXPECT_NEAR(static_cast<double>(none) / total, 0.4, 0.01);
+  EXPECT_NEAR(static_cast<double>(cutmix) / (total - none), 0.25, 0.01);
+  MixConfig off;  // no alpha: nothing mixes in any mode
+  for (MixMode mode : {MixMode::kElem, MixMode::kPair, MixMode::kBatch})
+    for (const MixParams& p : sample_mix_params(off, mode, 6, 8, 8, rng))
+      EXPECT_EQ(p.kind, MixKind::kNone);
+}
+
+}  // namespace
+}  // namespace imagenet

@@ -90,6 +90,12 @@ TEST(Sgd, MomentumBuffersRoundTripByName) {
     restored.step();
   }
   for (size_t i = 0; i < 2; ++i) EXPECT_TRUE(torch::equal(b.params[i], c.params[i]));
+
+  // The Optimizer interface's state: the same buffers under "momentum_buffer.<name>".
+  Sgd again({{{"w", "b"}, c.params, 1e-3}}, {0.05, 0.9, false});
+  again.load_state(restored.state());
+  EXPECT_TRUE(torch::equal(again.momentum_buffers().at("w"), restored.momentum_buffers().at("w")));
+  EXPECT_THROW(again.load_state({{"exp_avg.w", torch::zeros({4, 3})}}), std::exception);
 }
 
 }  // namespace

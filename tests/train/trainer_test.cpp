@@ -58,6 +58,13 @@ class TrainerTest : public ::testing::Test {
     ASSERT_EQ(a.momentum.size(), b.momentum.size());
     for (const auto& [name, tensor] : a.momentum)
       EXPECT_TRUE(torch::equal(tensor, b.momentum.at(name))) << name;
+    ASSERT_EQ(a.state_dict_ema.size(), b.state_dict_ema.size());
+    for (const auto& [name, tensor] : a.state_dict_ema)
+      EXPECT_TRUE(torch::equal(tensor, b.state_dict_ema.at(name))) << "EMA " << name;
+    EXPECT_EQ(a.ema_updates, b.ema_updates);
+    ASSERT_EQ(a.optimizer_state.size(), b.optimizer_state.size());
+    for (const auto& [name, tensor] : a.optimizer_state)
+      EXPECT_TRUE(torch::equal(tensor, b.optimizer_state.at(name))) << name;
     EXPECT_EQ(a.progress.global_step, b.progress.global_step);
   }
 
@@ -137,6 +144,75 @@ TEST_F(TrainerTest, ResumedRunsEndWithIdenticalWeights) {
       EXPECT_EQ(rows_a[e][key], rows_b[e][key]) << "epoch " << e << " " << key;
       EXPECT_EQ(rows_a[e][key], rows_c[e][key]) << "epoch " << e << " " << key;
     }
+  }
+}
+
+TEST_F(TrainerTest, RecipePiecesResumeMidEpochToIdenticalWeights) {
+  // AdamW or LAMB, BCE, drop path, per-image mixing, TrivialAugment, erasing, repeated
+  // augmentation and the model EMA (timm's rule with AdamW, torchvision's with LAMB): every
+  // draw is seeded by (seed, epoch, sample) or (seed, step), and the optimizer's moments and
+  // the EMA travel in the checkpoint, so a run stopped mid-epoch ends as one that was not.
+  for (OptimizerKind kind : {OptimizerKind::kAdamW, OptimizerKind::kLamb}) {
+    const std::string name = "recipe_" + to_string(kind);
+    Config c = config();
+    c.train.epochs = 2;
+    c.optim.optimizer = kind;
+    c.optim.lr = 0.002;
+    c.optim.weight_decay = 0.02;
+    c.optim.weight_decay_norm_bias = false;
+    c.optim.bce_loss = true;
+    c.optim.bce_target_thresh = 0.2;
+    c.model.drop_path_rate = 0.1;
+    c.mix.mixup_mode = MixMode::kElem;
+    c.augment.auto_augment = "ta_wide";
+    c.augment.train_interpolation = TrainInterpolation::kBicubic;
+    c.augment.reprob = 0.5;
+    c.augment.recount = 2;
+    c.augment.aug_repeats = 3;
+    c.ema.model_ema = true;
+    c.ema.model_ema_decay = 0.9;
+    c.ema.model_ema_warmup = kind == OptimizerKind::kAdamW;
+    c.ema.model_ema_steps = kind == OptimizerKind::kLamb ? 4 : 0;
+    c.output.monitor = "val_ema/acc1";
+    // LAMB with two micro-batches per step: 3 optimizer steps per epoch of 6 batches.
+    const bool accumulate = kind == OptimizerKind::kLamb;
+    if (accumulate) c.train.accumulate_grad_batches = 2;
+    const int64_t steps = accumulate ? 6 : 12, stop_at = accumulate ? 4 : 8;
+    {
+      Trainer a(c, RunContext{}, data_, paths(name + "_a"));
+      ASSERT_EQ(a.fit(), 0);
+    }
+    const CheckpointData a = last(name + "_a");
+    EXPECT_EQ(a.progress.global_step, steps);
+    EXPECT_TRUE(a.momentum.empty());
+    EXPECT_FALSE(a.optimizer_state.empty());
+    // timm: every step; torchvision's every 4 steps: step 0 of each 3-step epoch.
+    EXPECT_EQ(a.ema_updates, accumulate ? 2 : 12);
+    EXPECT_TRUE(a.metrics.count("val_ema/acc1")) << "no val_ema/acc1 in the checkpoint";
+    ASSERT_FALSE(a.top_k.empty());
+    EXPECT_NE(a.top_k.front().path.find("val_ema_acc1="), std::string::npos)
+        << a.top_k.front().path;
+    EXPECT_NEAR(a.top_k.front().score,
+                std::max(std::stod(epoch_rows(name + "_a")[0]["val_ema/acc1"]),
+                         std::stod(epoch_rows(name + "_a")[1]["val_ema/acc1"])),
+                1e-6);
+    EXPECT_FALSE(torch::equal(a.state_dict_ema.at("fc.weight"), a.state_dict.at("fc.weight")));
+    {
+      Trainer* self = nullptr;
+      Trainer b(c, RunContext{}, data_, paths(name + "_b"), [&self, stop_at] {
+        return self && self->progress().global_step == stop_at ? 15 : 0;
+      });
+      self = &b;
+      EXPECT_EQ(b.fit(), 128 + 15);
+      // Mid-epoch 1, between optimizer steps.
+      EXPECT_EQ(last(name + "_b").progress.batch_in_epoch, 2);
+    }
+    {
+      Trainer b(c, RunContext{}, data_, paths(name + "_b"));
+      b.restore(last(name + "_b"), paths(name + "_b").checkpoints_dir + "/last.ckpt");
+      ASSERT_EQ(b.fit(), 0);
+    }
+    expect_same_weights(a, last(name + "_b"));
   }
 }
 

@@ -42,7 +42,12 @@ struct CheckpointData {
   double lr = 0.0;
   /// Model parameters and buffers by torchvision name (CPU tensors).
   std::map<std::string, at::Tensor> state_dict;
-  std::map<std::string, at::Tensor> momentum;
+  std::map<std::string, at::Tensor> momentum;  ///< SGD's buffers by parameter name
+  /// AdamW's or LAMB's Optimizer::state() ("exp_avg.<name>", ...); empty with SGD.
+  std::map<std::string, at::Tensor> optimizer_state;
+  /// model_ema: the averaged weights by torchvision name ("state_dict_ema"), and its updates.
+  std::map<std::string, at::Tensor> state_dict_ema;
+  int64_t ema_updates = 0;
   at::Tensor scaler_scale;  ///< undefined without a loss scaler
   at::Tensor scaler_growth_tracker;
 };

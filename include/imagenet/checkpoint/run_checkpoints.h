@@ -16,7 +16,9 @@ namespace imagenet {
 class RunCheckpoints {
  public:
   /// `prefix` starts the top-k names ("resnet50-epoch=07-val_acc1=0.6123.ckpt").
-  RunCheckpoints(std::string checkpoints_dir, std::string prefix, int save_top_k);
+  /// `metric` names the ranked score in them (top_k.h).
+  RunCheckpoints(std::string checkpoints_dir, std::string prefix, int save_top_k,
+                 std::string metric = "val_acc1");
 
   /// Continues a run: its top-k table, and the file it resumed from, which is never deleted.
   void restore(std::vector<TopKEntry> top_k, std::string resumed_from);

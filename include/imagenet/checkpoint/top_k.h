@@ -17,8 +17,10 @@ struct TopKEntry {
 
 class TopKCheckpoints {
  public:
-  /// k: -1 keeps all, 0 keeps none.
-  TopKCheckpoints(std::string directory, std::string prefix, int k);
+  /// k: -1 keeps all, 0 keeps none. `metric` names the score in file names (val_ema_acc1
+  /// when monitor is val_ema/acc1).
+  TopKCheckpoints(std::string directory, std::string prefix, int k,
+                  std::string metric = "val_acc1");
 
   /// True when a checkpoint scoring `score` belongs among the best k (ties are not better,
   /// NaN scores count as -infinity, as in Lightning).
@@ -40,6 +42,7 @@ class TopKCheckpoints {
  private:
   std::string directory_;
   std::string prefix_;
+  std::string metric_;
   int k_;
   std::vector<TopKEntry> entries_;  // sorted, best first
 };

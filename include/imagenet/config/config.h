@@ -8,15 +8,24 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace imagenet {
 
 enum class Precision { kFloat32, kFloat16Mixed, kBFloat16Mixed };
 enum class Accelerator { kAuto, kCpu, kCuda };
-enum class LrScheduler { kCosine, kConstant };
-enum class LrScaling { kLinear, kNone };
+enum class LrScheduler { kCosine, kConstant, kStep, kMultiStep };
+/// auto: sqrt for adamw and lamb, linear for sgd (timm's rule).
+enum class LrScaling { kAuto, kLinear, kSqrt, kNone };
+enum class OptimizerKind { kSgd, kAdamW, kLamb };
 enum class ClipAlgorithm { kNorm, kValue };
 enum class DataFormat { kFolders, kShards };
+/// The filter of the training crop's resize (and of geometric augmentations).
+enum class TrainInterpolation { kBilinear, kBicubic };
+/// What random erasing paints: the mean colour, one random colour per box, random pixels.
+enum class RandomEraseMode { kConst, kRand, kPixel };
+/// timm's mixup_mode: one mixing draw per batch, per pair of images (i, N-1-i), or per image.
+enum class MixMode { kBatch, kPair, kElem };
 
 /// Lightning's limit_*_batches: a float is a fraction of the epoch (1.0 = all), an integer a
 /// number of batches.
@@ -34,6 +43,8 @@ struct ModelConfig {
   int num_classes = 0;
   int64_t subset_seed = 42;
   bool zero_init_residual = false;
+  /// Stochastic depth: the drop rate of the last residual block (timm's linear rule).
+  double drop_path_rate = 0.0;
   bool channels_last = true;
   bool compile_model = false;
 };
@@ -49,6 +60,9 @@ struct DataConfig {
   int val_img_size = 0;
   /// Validation resizes the shorter side to val_img_size / val_crop_ratio, then center-crops.
   double val_crop_ratio = 0.875;
+  /// Validation's resize of the shorter side, set apart (torchvision's val_resize_size);
+  /// 0: val_img_size / val_crop_ratio.
+  int val_resize_size = 0;
   std::array<double, 2> crop_scale{0.08, 1.0};
   std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};
   double hflip_prob = 0.5;
@@ -75,13 +89,33 @@ struct DataConfig {
   int s3_requests = 128;
 };
 
+/// Augmentation of the training crops on the loader's threads, after the crop and the flip.
+struct AugmentConfig {
+  /// none, ta_wide, ra, imagenet (torchvision's policies) or a timm "rand-..." string.
+  std::string auto_augment = "none";
+  TrainInterpolation train_interpolation = TrainInterpolation::kBilinear;
+  /// Random erasing (timm's): probability, fill, and most boxes per image.
+  double reprob = 0.0;
+  RandomEraseMode remode = RandomEraseMode::kPixel;
+  int recount = 1;
+  /// Repeated augmentation: each sample drawn this many times per epoch; 0: off.
+  int aug_repeats = 0;
+};
+
 struct OptimConfig {
-  std::string optimizer = "sgd";
-  /// Base learning rate for a total batch of 256 (scaled by lr_scaling).
+  OptimizerKind optimizer = OptimizerKind::kSgd;
+  /// Base learning rate for a total batch of lr_base_size (scaled by lr_scaling).
   double lr = 0.1;
-  LrScaling lr_scaling = LrScaling::kLinear;
+  /// The total batch (batch_size x devices x num_nodes x accumulate_grad_batches) lr is for.
+  int lr_base_size = 256;
+  LrScaling lr_scaling = LrScaling::kAuto;
   LrScheduler lr_scheduler = LrScheduler::kCosine;
   double lr_min = 0.0;
+  /// step: [every N epochs]; multistep: the epochs at which the LR is multiplied by lr_gamma.
+  std::vector<int> lr_step_epochs;
+  double lr_gamma = 0.1;
+  /// Epochs at the schedule's final LR after `epochs` (timm's cooldown_epochs).
+  int cooldown_epochs = 0;
   double warmup_epochs = 0.0;
   double warmup_start_factor = 0.01;
   double momentum = 0.9;
@@ -91,6 +125,10 @@ struct OptimConfig {
   double gradient_clip_val = 0.0;
   ClipAlgorithm gradient_clip_algorithm = ClipAlgorithm::kNorm;
   double label_smoothing = 0.0;
+  /// timm's BinaryCrossEntropy instead of cross entropy; targets above bce_target_thresh (when
+  /// > 0) become 1, the others 0.
+  bool bce_loss = false;
+  double bce_target_thresh = 0.0;
 };
 
 struct MixConfig {
@@ -100,11 +138,26 @@ struct MixConfig {
   double mixup_prob = 1.0;
   /// Probability of CutMix rather than Mixup when both are on.
   double mixup_switch_prob = 0.5;
+  MixMode mixup_mode = MixMode::kBatch;
+  /// Mixing stops from this epoch on (0: never).
+  int mixup_off_epoch = 0;
+};
+
+/// An exponential moving average of the weights, validated every epoch.
+struct EmaConfig {
+  bool model_ema = false;
+  double model_ema_decay = 0.9998;
+  /// timm's decay warm-up: min(decay, 1 - (1 + step)^(-2/3)).
+  bool model_ema_warmup = false;
+  /// 0: timm's rule (every optimizer step). N: torchvision's (every N steps, decay adjusted).
+  int model_ema_steps = 0;
 };
 
 struct TrainConfig {
   int epochs = 90;
   int batch_size = 256;
+  /// Micro-batches of batch_size per optimizer step (Lightning's accumulate_grad_batches).
+  int accumulate_grad_batches = 1;
   Precision precision = Precision::kFloat32;
   Accelerator accelerator = Accelerator::kAuto;
   int64_t seed = 42;
@@ -137,6 +190,8 @@ struct OutputConfig {
   std::string output_dir = ".";
   std::string name;
   int save_top_k = 3;
+  /// The metric save_top_k ranks by: val/acc1 or val_ema/acc1.
+  std::string monitor = "val/acc1";
   int log_every_n_steps = 50;
   bool use_wandb = false;
   std::string wandb_project;
@@ -146,8 +201,10 @@ struct OutputConfig {
 struct Config {
   ModelConfig model;
   DataConfig data;
+  AugmentConfig augment;
   OptimConfig optim;
   MixConfig mix;
+  EmaConfig ema;
   TrainConfig train;
   DistConfig dist;
   OutputConfig output;
@@ -164,5 +221,7 @@ struct Config {
 /// the names of each enum are written once, in src/config/config_keys.cpp.
 std::string to_string(Precision value);
 std::string to_string(LrScaling value);
+std::string to_string(OptimizerKind value);
+std::string to_string(LrScheduler value);
 
 }  // namespace imagenet

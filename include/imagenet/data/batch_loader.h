@@ -19,8 +19,10 @@
 #include <unordered_map>
 #include <vector>
 
+#include "imagenet/data/auto_augment.h"
 #include "imagenet/data/file_reader.h"
 #include "imagenet/data/image_folder.h"
+#include "imagenet/data/random_erasing.h"
 #include "imagenet/data/sample_source.h"
 #include "imagenet/data/sampler.h"
 #include "imagenet/data/shards.h"
@@ -31,15 +33,24 @@ namespace imagenet {
 class ImageDecoder;
 struct DecodedImage;
 
-/// What happens to one image between its file and its slot in the batch.
+/// What happens to one image between its file and its slot in the batch. Training:
+/// RandomResizedCrop, random horizontal flip, `augment`'s ops, random erasing, in that order (as
+/// torchvision's and timm's training transforms), every draw from the sample's Rng.
+/// Validation: resize and center crop.
 struct SampleTransform {
-  /// true: RandomResizedCrop + random horizontal flip (training); false: resize + center crop.
+  /// true: the training transform; false: resize + center crop.
   bool random_crop = true;
   int size = 224;
   std::array<double, 2> crop_scale{0.08, 1.0};
   std::array<double, 2> crop_ratio{3.0 / 4.0, 4.0 / 3.0};
   double hflip_prob = 0.5;
+  /// The training crop's resize filter.
+  Interpolation interpolation = Interpolation::kBilinear;
+  AugmentPolicy augment;
+  RandomErasingOptions erasing;  ///< probability 0: off
   double val_crop_ratio = 0.875;
+  /// Validation's shorter side before the center crop; 0: size / val_crop_ratio.
+  int val_resize = 0;
 };
 
 /// Allocates batch buffers; empty functions mean plain heap memory. The trainer passes
@@ -174,10 +185,15 @@ class BatchLoader : private SampleSink {
   }
   /// Loads one position (with stand-ins for bad images); returns the seconds spent decoding
   /// and adds the retries of the reads it made to *retries.
-  double load_task(const Task& task, ImageDecoder& decoder, SampleBytes& scratch,
-                   DecodedImage& decoded, int* retries);
-  void load_sample(int64_t dataset_index, const std::vector<uint8_t>& file, ImageDecoder& decoder,
-                   DecodedImage& decoded, Slot& slot, int in_batch);
+  /// A worker's reusable memory.
+  struct WorkerScratch {
+    SampleBytes read;  // what the worker reads itself
+    DecodedImage* decoded = nullptr;
+    std::vector<uint8_t> augment;  // apply_augment_ops' scratch
+  };
+  double load_task(const Task& task, ImageDecoder& decoder, WorkerScratch& scratch, int* retries);
+  void load_sample(int64_t dataset_index, int copy, const std::vector<uint8_t>& file,
+                   ImageDecoder& decoder, WorkerScratch& scratch, Slot& slot, int in_batch);
   const SampleBytes* wait_for_sample(int64_t position, int64_t generation);
   void wait_for_fence(Slot& slot);
   void record_bad_sample(int64_t dataset_index, const std::string& reason);

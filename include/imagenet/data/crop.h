@@ -25,4 +25,8 @@ CropWindow sample_random_resized_crop(int width, int height, const std::array<do
 /// CenterCrop(out_size) keeps, as torchvision computes both.
 CropWindow center_crop_window(int width, int height, int out_size, double crop_ratio);
 
+/// The same with the resize given: Resize(shorter side = resize), then CenterCrop(out_size)
+/// (torchvision's --val-resize-size 232 --val-crop-size 224).
+CropWindow center_crop_window_resized(int width, int height, int resize, int out_size);
+
 }  // namespace imagenet

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "imagenet/data/crop.h"
+#include "imagenet/image/interpolation.h"
 
 namespace imagenet {
 
@@ -75,9 +76,10 @@ class ImageDecoder {
 
 /// Resizes the crop window of `image` (rounded to whole pixels) to out_width x out_height into
 /// `dst` (packed RGB rows), mirrored horizontally when `flip`, with Pillow's antialiased
-/// bilinear filter: the pixels torchvision's RandomResizedCrop gives on a PIL image (exactly when
-/// shrinking; within one level when enlarging, where OpenCV's bilinear resize is faster).
+/// bilinear or bicubic filter: the pixels torchvision's RandomResizedCrop gives on a PIL image
+/// (bilinear: exactly when shrinking, within one level when enlarging, where OpenCV's bilinear
+/// resize is faster; bicubic: Pillow's both ways).
 void resize_crop_into(const DecodedImage& image, int out_width, int out_height, bool flip,
-                      uint8_t* dst);
+                      uint8_t* dst, Interpolation filter = Interpolation::kBilinear);
 
 }  // namespace imagenet

@@ -27,6 +27,9 @@ enum class SampleOrigin {
 
 /// The origin of `index`'s samples.
 SampleOrigin sample_origin(const DatasetIndex& index);
+/// Throws UsageError, naming the key and where it was set, for a setting the loader refuses
+/// (an auto_augment policy it does not know): called before a run writes anything.
+void check_loader_config(const Config& config);
 
 /// What to change when the training step waited for data a large part of an epoch: from how
 /// busy the decode threads were (stats.decode_seconds over epoch_seconds x num_workers), either

@@ -20,14 +20,23 @@ struct SamplerOptions {
   /// With drop_last false: true pads as above; false neither pads nor drops, so every sample
   /// goes to exactly one rank and shares differ by at most one (exact validation metrics).
   bool pad = true;
+  /// Repeated augmentation (data/repeat_sampler.h): each sample this many times per epoch,
+  /// the copies dealt to consecutive ranks; 0: off (drop_last and pad then do not apply).
+  int aug_repeats = 0;
 };
 
 /// The dataset indices of `rank` for `epoch`. Shuffling uses a permutation seeded by
-/// (seed, epoch); rank r takes positions r, r + world, r + 2 world, ... of it.
+/// (seed, epoch); rank r takes positions r, r + world, r + 2 world, ... of it (of the repeated
+/// permutation with aug_repeats).
 std::vector<int64_t> epoch_indices(int64_t dataset_size, int64_t epoch,
                                    const SamplerOptions& options);
 
 /// How many indices epoch_indices gives `options.rank` (the same for every epoch).
 int64_t samples_per_rank(int64_t dataset_size, const SamplerOptions& options);
+
+/// Which copy of its sample (0 .. aug_repeats - 1) position `position` of `options.rank`'s
+/// epoch_indices is; 0 without repeated augmentation. The loader seeds a sample's augmentation
+/// by (seed, epoch, dataset index, copy), so the copies are augmented differently.
+int sample_copy(int64_t dataset_size, int64_t position, const SamplerOptions& options);
 
 }  // namespace imagenet

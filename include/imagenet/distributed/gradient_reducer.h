@@ -48,6 +48,11 @@ class GradientReducer {
   /// contribute zeros) and waits for every bucket. Gradients are then the mean over ranks.
   void finish_backward();
 
+  /// false: the following backwards mark no gradient ready and start no all-reduce; the
+  /// gradients add up locally (DDP's no_sync, for gradient accumulation). true again before
+  /// the backward whose gradients are to be all-reduced.
+  void set_sync(bool sync) { sync_ = sync; }
+
   /// Parameter indices of each bucket, in the order the buckets are all-reduced.
   const std::vector<std::vector<size_t>>& bucket_params() const { return bucket_params_; }
   /// Buckets whose all-reduce started inside the last backward (the rest started after it).
@@ -72,6 +77,7 @@ class GradientReducer {
   std::vector<size_t> missing_;         // per bucket: parameters not ready yet this step
   std::vector<PendingWork> in_flight_;  // per bucket
   size_t next_bucket_ = 0;              // buckets start strictly in order
+  bool sync_ = true;                    // false: hooks ignore gradients (set_sync)
   int launched_this_step_ = 0;
   int launched_during_backward_ = 0;  // of the last finished step
   std::mutex mutex_;

@@ -11,16 +11,16 @@
 
 namespace imagenet {
 
-struct Rgb {
+struct PlotColor {
   uint8_t r = 0, g = 0, b = 0;
 };
 
 /// matplotlib's first colours, so the pictures look familiar.
-constexpr Rgb kPlotBlue{31, 119, 180};
-constexpr Rgb kPlotOrange{255, 127, 14};
-constexpr Rgb kPlotGreen{44, 160, 44};
-constexpr Rgb kPlotRed{214, 39, 40};
-constexpr Rgb kPlotGrey{160, 160, 160};
+constexpr PlotColor kPlotBlue{31, 119, 180};
+constexpr PlotColor kPlotOrange{255, 127, 14};
+constexpr PlotColor kPlotGreen{44, 160, 44};
+constexpr PlotColor kPlotRed{214, 39, 40};
+constexpr PlotColor kPlotGrey{160, 160, 160};
 
 enum class AxisScale { kLinear, kLog };
 
@@ -28,7 +28,7 @@ enum class AxisScale { kLinear, kLog };
 struct PlotSeries {
   std::string label;  ///< shown in the legend; empty: not listed
   std::vector<double> x, y;
-  Rgb color = kPlotBlue;
+  PlotColor color = kPlotBlue;
   int line_width = 2;  ///< pixels
   bool dots = false;   ///< also draw a dot at each point
 };
@@ -38,14 +38,14 @@ struct PlotSeries {
 struct PlotMarker {
   double x = 0, y = 0;
   std::string label;
-  Rgb color = kPlotRed;
+  PlotColor color = kPlotRed;
 };
 
 /// A shaded x range, e.g. points a rule left out.
 struct PlotBand {
   double x_from = 0, x_to = 0;
   std::string label;  ///< shown in the legend; empty: not listed
-  Rgb color{235, 235, 235};
+  PlotColor color{235, 235, 235};
 };
 
 struct LineChart {

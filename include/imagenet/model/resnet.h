@@ -1,6 +1,8 @@
 // ResNet-18/34/50/101/152 as torchvision builds them (v1.5: stride in the 3x3 convolution),
 // with torchvision's parameter names (conv1, bn1, layer1.0.conv1.weight, ..., fc) and
-// initialization, so state dicts map one to one in both directions.
+// initialization, so state dicts map one to one in both directions. Optional stochastic depth
+// on the residual branches (timm's drop_path_rate, model/drop_path.h) adds no parameters or
+// buffers.
 #pragma once
 
 #include <torch/nn/module.h>
@@ -27,6 +29,13 @@ using BatchNormFn =
 /// The BatchNorm function shared by a ResNet and its blocks; empty means each layer's forward.
 using BatchNormSlot = std::shared_ptr<BatchNormFn>;
 
+/// Drop-path keep masks for the next training forward, shared by a ResNet and its blocks:
+/// [num_blocks, N] on the input's device (model/drop_path.h), or undefined.
+struct DropPathMasks {
+  at::Tensor masks;
+};
+using DropPathSlot = std::shared_ptr<DropPathMasks>;
+
 /// `layer`'s output through the slot's function, or its own forward when none is set.
 torch::Tensor apply_batch_norm(const BatchNormSlot& slot, torch::nn::BatchNorm2dImpl& layer,
                                const torch::Tensor& input);
@@ -36,6 +45,15 @@ struct ResNetOptions {
   int64_t num_classes = 1000;
   /// Zero the last BatchNorm weight of every residual block (torchvision's option).
   bool zero_init_residual = false;
+  /// Stochastic depth: the last block's drop rate (0 at the first block, linear between).
+  double drop_path_rate = 0.0;
+};
+
+/// Where a block sits for stochastic depth: its index over the whole network and its rate.
+struct DropPathSite {
+  int64_t index = 0;
+  double rate = 0.0;
+  DropPathSlot slot = std::make_shared<DropPathMasks>();
 };
 
 /// Two 3x3 convolutions (ResNet-18/34).
@@ -43,7 +61,7 @@ class BasicBlockImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 1;
   BasicBlockImpl(int64_t in_planes, int64_t planes, int64_t stride,
-                 BatchNormSlot norm = std::make_shared<BatchNormFn>());
+                 BatchNormSlot norm = std::make_shared<BatchNormFn>(), DropPathSite drop = {});
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
@@ -52,6 +70,7 @@ class BasicBlockImpl : public torch::nn::Module {
 
  private:
   BatchNormSlot norm_;
+  DropPathSite drop_;
 };
 TORCH_MODULE(BasicBlock);
 
@@ -60,7 +79,7 @@ class BottleneckImpl : public torch::nn::Module {
  public:
   static constexpr int64_t kExpansion = 4;
   BottleneckImpl(int64_t in_planes, int64_t planes, int64_t stride,
-                 BatchNormSlot norm = std::make_shared<BatchNormFn>());
+                 BatchNormSlot norm = std::make_shared<BatchNormFn>(), DropPathSite drop = {});
   torch::Tensor forward(torch::Tensor x);
 
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
@@ -69,6 +88,7 @@ class BottleneckImpl : public torch::nn::Module {
 
  private:
   BatchNormSlot norm_;
+  DropPathSite drop_;
 };
 TORCH_MODULE(Bottleneck);
 
@@ -85,12 +105,22 @@ class ResNetImpl : public torch::nn::Module {
   /// Every BatchNorm layer, in registration order.
   std::vector<torch::nn::BatchNorm2dImpl*> batch_norm_layers();
 
+  /// Each residual block's drop-path rate, in network order (all 0 without stochastic depth).
+  const std::vector<double>& drop_path_rates() const { return drop_path_rates_; }
+  /// Keep masks for the next training forward ([num_blocks, N] on the input's device, from
+  /// sample_drop_path_masks); that forward uses them once. A training forward without masks
+  /// draws them with LibTorch's generator; evaluation never drops.
+  void set_drop_path_masks(at::Tensor masks);
+
  private:
   torch::nn::Sequential make_layer(bool bottleneck, int64_t planes, int64_t blocks, int64_t stride);
   void initialize(bool bottleneck);
 
   ResNetOptions options_;
   BatchNormSlot norm_ = std::make_shared<BatchNormFn>();
+  DropPathSlot drop_slot_ = std::make_shared<DropPathMasks>();
+  std::vector<double> drop_path_rates_;
+  int64_t next_block_ = 0;
   int64_t in_planes_ = 64;
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};

@@ -23,6 +23,8 @@ namespace imagenet {
 struct EpochMetrics {
   double train_loss = NAN, train_acc1 = NAN, train_acc5 = NAN;
   double val_loss = NAN, val_acc1 = NAN, val_acc5 = NAN;
+  /// The EMA weights' validation (model_ema; NaN without).
+  double val_ema_loss = NAN, val_ema_acc1 = NAN, val_ema_acc5 = NAN;
   double lr = NAN;
   double images_per_second = NAN;
   double data_wait = NAN;  ///< share of the epoch's wall time spent waiting for batches

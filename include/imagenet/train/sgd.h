@@ -10,15 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "imagenet/train/optimizer.h"
+
 namespace imagenet {
 
-class Sgd {
+class Sgd : public Optimizer {
  public:
-  struct ParamGroup {
-    std::vector<std::string> names;
-    std::vector<at::Tensor> params;
-    double weight_decay = 0.0;
-  };
   struct Options {
     double lr = 0.1;
     double momentum = 0.9;
@@ -27,38 +24,30 @@ class Sgd {
 
   Sgd(std::vector<ParamGroup> groups, Options options);
 
-  void set_lr(double lr) { options_.lr = lr; }
-  double lr() const { return options_.lr; }
-
   /// One update from the parameters' .grad(); parameters without a gradient are skipped.
-  void step();
+  void step() override;
   /// The same update with the LR read from `lr` (a 1-element float tensor on the device) and
   /// skipped on the device when `found_inf` (may be undefined) is non-zero: no host
   /// synchronization and no allocation, so a CUDA graph can capture it. Needs
   /// compat::fused_sgd_available() and every momentum buffer (materialize_momentum_buffers).
   void step_on_device(const at::Tensor& lr, const at::Tensor& found_inf);
-  /// Zeroes the gradients in place, or (set_to_none) drops them: backward then writes fresh
-  /// gradients instead of adding to zeros, one pass over them less (PyTorch 2's default).
-  void zero_grad(bool set_to_none = false);
   /// Creates missing momentum buffers as zeros: momentum x 0 + d = d, the same update as a
   /// buffer started from the first gradient.
   void materialize_momentum_buffers();
-
-  /// Every parameter, in group order.
-  std::vector<at::Tensor> parameters() const;
-  /// The gradients that exist, in group order.
-  std::vector<at::Tensor> gradients() const;
 
   /// Momentum buffers by parameter name (those created so far).
   std::map<std::string, at::Tensor> momentum_buffers() const;
   /// Restores buffers saved by momentum_buffers(); names must match the model's.
   void load_momentum_buffers(const std::map<std::string, at::Tensor>& buffers);
 
+  /// "momentum_buffer.<name>" for every buffer created so far.
+  std::map<std::string, at::Tensor> state() const override;
+  void load_state(const std::map<std::string, at::Tensor>& state) override;
+
  private:
-  // PyTorch's fused kernel, at `lr` when given (a device tensor) or at options_.lr.
+  // PyTorch's fused kernel, at `lr` when given (a device tensor) or at lr().
   void step_fused(const at::Tensor* lr, const at::Tensor& found_inf);
 
-  std::vector<ParamGroup> groups_;
   std::vector<std::vector<at::Tensor>> buffers_;  // per group, per parameter; undefined at first
   Options options_;
 };

@@ -7,12 +7,14 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "imagenet/config/config.h"
 #include "imagenet/model/resnet.h"
 #include "imagenet/train/amp.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/train/mixup.h"
+#include "imagenet/train/optimizer.h"
 #include "imagenet/train/sgd.h"
 
 namespace imagenet {
@@ -53,8 +55,22 @@ class TrainStep {
   ~TrainStep();
 
   /// One optimizer update on `input` (mixed in place when mixing draws so) at learning rate
-  /// `lr`. `step` seeds the mixing draws, so a resumed run mixes the same way.
-  StepResult run(DeviceBatch& input, double lr, int64_t step);
+  /// `lr`. `step` seeds the mixing and drop-path draws, so a resumed run draws the same;
+  /// `epoch` turns mixing off from mix.mixup_off_epoch on.
+  StepResult run(DeviceBatch& input, double lr, int64_t step, int64_t epoch = 0);
+
+  /// One optimizer update from the gradients of several micro-batches
+  /// (accumulate_grad_batches): each one's loss is divided by their number, so with equal
+  /// sizes the update is that of one batch of all of them; under DDP only the last backward
+  /// all-reduces (set_gradient_sync). Micro-batch i draws mixing and drop path from
+  /// (seed, step, i).
+  /// The result's loss is the mean over the micro-batches, its logits theirs, concatenated.
+  StepResult run(std::vector<DeviceBatch>& micro_batches, double lr, int64_t step,
+                 int64_t epoch = 0);
+
+  /// Called with false before each backward whose gradients are only accumulated, and with
+  /// true before the last backward of a step (the data-parallel reducer's no_sync).
+  void set_gradient_sync(std::function<void(bool)> hook) { gradient_sync_ = std::move(hook); }
 
   /// Called between backward and the optimizer update (gradient all-reduce in DDP). The step
   /// then runs eagerly: the hooks of the all-reduce are not captured in a CUDA graph.
@@ -66,7 +82,10 @@ class TrainStep {
   const std::string& why_eager() const { return why_eager_; }
 
   ResNet& model() { return model_; }
-  Sgd& optimizer() { return *optimizer_; }
+  /// SGD, AdamW or LAMB (optim.optimizer).
+  Optimizer& optimizer() { return *optimizer_; }
+  /// The SGD optimizer, or null with adamw / lamb.
+  Sgd* sgd() { return dynamic_cast<Sgd*>(optimizer_.get()); }
   GradScaler& scaler() { return *scaler_; }
   bool channels_last() const { return channels_last_; }
   c10::Device device() const { return device_; }
@@ -75,6 +94,13 @@ class TrainStep {
   struct Graph;  // the CUDA graph of the step and its static inputs and outputs
 
   StepResult run_eager(DeviceBatch& input, const at::Tensor& targets, double lr, StepResult result);
+  /// Mixing and drop-path draws of one (micro-)batch; returns the soft targets (undefined
+  /// when not mixed). `micro`: the micro-batch's index in an accumulated step (0 alone), so
+  /// micro-batch 0 draws what a step without accumulation draws.
+  at::Tensor prepare_batch(DeviceBatch& input, int64_t step, int64_t micro, int64_t epoch,
+                           StepResult& result);
+  /// Unscale, clip and the optimizer update (eager); false when fp16 overflowed.
+  bool update_from_gradients();
   StepResult run_graphed(DeviceBatch& input, const at::Tensor& targets, double lr,
                          StepResult result);
   bool capture_graph(const DeviceBatch& input);
@@ -82,15 +108,18 @@ class TrainStep {
   void give_up_graph(const std::string& why);
   void clip_gradients();
   void clip_gradients_on_device(const std::vector<at::Tensor>& grads);
+  at::Tensor loss_of(const at::Tensor& logits32, const at::Tensor& labels,
+                     const at::Tensor& targets) const;
 
   const TrainStepOptions options_;
   c10::Device device_;
   int64_t num_classes_;
   bool channels_last_ = false;
   ResNet model_{nullptr};
-  std::unique_ptr<Sgd> optimizer_;
+  std::unique_ptr<Optimizer> optimizer_;
   std::unique_ptr<GradScaler> scaler_;
   std::function<void()> after_backward_;
+  std::function<void(bool)> gradient_sync_;
   std::unique_ptr<Graph> graph_;  // null: eager
   std::string why_eager_;
   int64_t eager_steps_ = 0;

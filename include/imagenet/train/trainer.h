@@ -18,6 +18,7 @@
 #include "imagenet/logging/metrics_csv.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/train/data_parallel.h"
+#include "imagenet/train/ema_tracker.h"
 #include "imagenet/train/epoch_meter.h"
 #include "imagenet/train/metrics.h"
 #include "imagenet/train/plan.h"
@@ -39,15 +40,17 @@ class Trainer {
           StopRequest stop_requested = nullptr);
   ~Trainer();
 
-  /// Continues from a checkpoint: weights, momentum, loss scale, progress, top-k table.
+  /// Continues from a checkpoint: weights, optimizer state, EMA, loss scale, progress, top-k
+  /// table.
   void restore(const CheckpointData& checkpoint, const std::string& checkpoint_path);
 
   /// Trains to the end (or stop_after_epochs, or a stop signal). Returns the exit code:
   /// 0, or 128 + signal when stopped by a signal (after saving last.ckpt).
   int fit();
 
-  /// Evaluates the current weights on the validation set (loss, acc1, acc5).
-  EpochMetrics validate();
+  /// Evaluates the current weights (or `model`, the EMA's) on the validation set (loss, acc1,
+  /// acc5).
+  EpochMetrics validate(ResNet* model = nullptr);
 
   /// One training step at `lr` on the next training batch, outside fit(): the LR finder's
   /// step, on the same loader, TrainStep and process context as fit(). Epochs follow one
@@ -69,10 +72,14 @@ class Trainer {
   enum class EpochEnd { kFinished, kStopped };
 
   EpochEnd train_epoch(int64_t epoch, EpochMetrics* metrics);
-  void train_step(std::shared_ptr<const Batch> batch, double lr, MetricSums& sums);
+  /// One optimizer step from accumulate_grad_batches micro-batches on the device (fewer at an
+  /// epoch's end).
+  void train_step(std::vector<DeviceBatch>& inputs, double lr, MetricSums& sums);
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
   void save_last_checkpoint(const MetricSums* partial);
   CheckpointData snapshot() const;
+  void make_ema();
+  void average_ema_running_stats();
   void check_loss_is_finite(double loss) const;
 
   Config config_;
@@ -83,6 +90,7 @@ class Trainer {
 
   std::unique_ptr<TrainStep> step_;
   std::unique_ptr<DataParallel> data_parallel_;
+  std::unique_ptr<EmaTracker> ema_;  // model_ema
   std::unique_ptr<BatchLoader> train_loader_;
   std::unique_ptr<BatchLoader> val_loader_;
   std::unique_ptr<BatchTransfer> transfer_;
