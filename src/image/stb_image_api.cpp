@@ -2,6 +2,7 @@
 // the whole program.
 #include "imagenet/image/stb_image_api.h"
 
+#include <climits>
 #include <cstring>
 
 #define STB_IMAGE_IMPLEMENTATION
@@ -16,12 +17,15 @@
 
 namespace imagenet::stb {
 
+// stb takes the length as an int: a buffer past INT_MAX would wrap to a negative length.
 bool png_info(const uint8_t* data, size_t size, int* width, int* height, int* channels) {
+  if (size > INT_MAX) return false;
   return stbi_info_from_memory(data, static_cast<int>(size), width, height, channels) != 0;
 }
 
 bool png_decode_rgb(const uint8_t* data, size_t size, int* width, int* height,
                     std::vector<uint8_t>* pixels) {
+  if (size > INT_MAX) return false;
   int channels = 0;
   stbi_uc* decoded =
       stbi_load_from_memory(data, static_cast<int>(size), width, height, &channels, 3);
@@ -29,6 +33,11 @@ bool png_decode_rgb(const uint8_t* data, size_t size, int* width, int* height,
   pixels->assign(decoded, decoded + static_cast<size_t>(*width) * *height * 3);
   stbi_image_free(decoded);
   return true;
+}
+
+const char* png_failure_reason() {
+  const char* reason = stbi_failure_reason();  // thread-local in this stb version
+  return reason != nullptr ? reason : "unknown error";
 }
 
 std::vector<uint8_t> png_encode(const uint8_t* pixels, int width, int height, int channels) {

@@ -36,14 +36,15 @@ struct TarMember {
 /// reads: network file systems fail transiently).
 class TarReader {
  public:
-  /// Opens `path`; throws DecodeError when it cannot be opened.
+  /// Opens `path`; throws DecodeError when it cannot be opened or is not a regular file.
   TarReader(std::string path, ReadPolicy policy);
   ~TarReader();
   TarReader(const TarReader&) = delete;
   TarReader& operator=(const TarReader&) = delete;
 
   /// The next regular file, or false at the end of the archive. Throws DecodeError on a
-  /// truncated or malformed archive or a read that keeps failing.
+  /// truncated or malformed archive (a header whose size runs past the end of the file is
+  /// refused before anything is allocated for it) or a read that keeps failing.
   bool next(TarMember* member);
 
   const std::string& path() const { return path_; }
@@ -51,10 +52,12 @@ class TarReader {
  private:
   void read_exactly(uint8_t* dst, size_t n);
   void skip(uint64_t n);
+  void check_member_size(uint64_t size, uint64_t header_at) const;
 
   std::string path_;
   ReadPolicy policy_;
   int fd_ = -1;
+  uint64_t file_size_ = 0;       // at open
   uint64_t offset_ = 0;          // of buffer_'s first byte in the file
   std::vector<uint8_t> buffer_;  // data read ahead
   size_t used_ = 0;              // bytes of buffer_ consumed
