@@ -76,9 +76,13 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   IndexCacheReport train_report, val_report;
   data.train = std::make_shared<DatasetIndex>(
       scan_image_folder_cached(root + "/train", classes, cache, &train_report));
-  if (options.with_val)
+  if (options.with_val) {
+    // A val/ class that train/ lacks would be dropped without a word: refuse it, naming it.
+    check_val_classes(root + "/val", list_class_folders(root + "/val"), root + "/train", all,
+                      classes);
     data.val = std::make_shared<DatasetIndex>(
         scan_image_folder_cached(root + "/val", classes, cache, &val_report));
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
