@@ -3,6 +3,7 @@
 
 #include <torch/serialize.h>
 
+#include "imagenet/checkpoint/zip_check.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 
@@ -94,19 +95,10 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
   write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
 }
 
-CheckpointData load_checkpoint(const std::string& path) {
-  if (!path_exists(path)) throw UsageError(str_cat("checkpoint not found: ", path));
-  std::string content = read_file(path);
-  c10::IValue value;
-  try {
-    value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));
-  } catch (const std::exception& e) {
-    throw UsageError(str_cat(path, " is not a readable checkpoint (truncated or another format): ",
-                             std::string(e.what()).substr(0, 200)));
-  }
-  if (!value.isGenericDict())
-    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
-  GenericDict root = value.toGenericDict();
+namespace {
+
+/// The fields of a checkpoint's dict, once its archive is known to be sound.
+CheckpointData read_checkpoint_fields(const GenericDict& root, const std::string& path) {
   if (field(root, "format", path).toStringRef() != "imagenet_train")
     throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
   const int64_t version = field(root, "format_version", path).toInt();
@@ -156,6 +148,44 @@ CheckpointData load_checkpoint(const std::string& path) {
   for (const auto& entry : field(root, "metrics", path).toGenericDict())
     data.metrics[entry.key().toStringRef()] = entry.value().toDouble();
   return data;
+}
+
+}  // namespace
+
+CheckpointData load_checkpoint(const std::string& path) {
+  if (!path_exists(path)) throw UsageError(str_cat("checkpoint not found: ", path));
+  if (is_directory(path))
+    throw UsageError(str_cat(path, " is a folder: give a checkpoint file (.ckpt) in it."));
+  std::string content = read_file(path);
+  // LibTorch checks neither the zip's CRCs nor most of its bounds: check them first, so that a
+  // damaged or cut-short file is named as such instead of loading garbage or failing inside
+  // the unpickler.
+  if (!looks_like_zip(content))
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint (",
+                             content.empty() ? "an empty file" : "not a zip archive", ")."));
+  const std::string damage = check_zip_archive(content);
+  if (!damage.empty())
+    throw UsageError(str_cat(path, " is damaged: ", damage,
+                             ". Resume from another checkpoint (the top-k files or an earlier "
+                             "last.ckpt)."));
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));
+  } catch (const std::exception& e) {
+    throw UsageError(str_cat(path, " is not a readable checkpoint (truncated or another format): ",
+                             std::string(e.what()).substr(0, 200)));
+  }
+  if (!value.isGenericDict())
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
+  try {
+    return read_checkpoint_fields(value.toGenericDict(), path);
+  } catch (const c10::Error& e) {
+    // A field of the wrong type (toInt of a string...): the file is not one of ours.
+    throw UsageError(str_cat(path,
+                             " is not an imagenet_train checkpoint (a field has the wrong "
+                             "type: ",
+                             std::string(e.what_without_backtrace()).substr(0, 200), ")."));
+  }
 }
 
 }  // namespace imagenet
