@@ -132,7 +132,9 @@ void TarReader::read_exactly(uint8_t* dst, size_t n) {
     if (used_ == buffer_.size()) {
       // Refill with one large read at the current offset, retrying transient errors.
       offset_ += buffer_.size();
-      buffer_.resize(kReadAhead);
+      // No more than the file holds: a small shard does not cost an 8 MB buffer.
+      buffer_.resize(file_size_ > offset_ ? std::min<uint64_t>(kReadAhead, file_size_ - offset_)
+                                          : 1);
       used_ = 0;
       double backoff = policy_.first_backoff_seconds;
       for (int attempt = 0;; ++attempt) {
