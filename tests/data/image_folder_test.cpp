@@ -91,7 +91,9 @@ TEST(ImageFolder, AnUnreadableClassFolderIsAClearError) {
   ::chmod(dir.path().c_str(), 0755);  // the scratch folder is 0700: let the other user in
   ::chmod(dir.file("train").c_str(), 0755);
   ::chmod(dir.file("train/cat").c_str(), 0);
-  // Root reads everything: the check runs as "nobody" in a child process then.
+  // Root reads everything: the check runs as "nobody" in a child process then (re-executed:
+  // other tests leave threads behind, and fork() copies only this one).
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
         if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) std::_Exit(3);
