@@ -67,6 +67,11 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   std::vector<std::string> all = list_class_folders(root + "/train");
   std::vector<std::string> classes =
       select_classes(all, config.model.num_classes, config.model.subset_seed);
+  // A val/ class that train/ lacks would be dropped without a word: refuse it, naming it,
+  // before anything (the index cache) is written.
+  if (options.with_val)
+    check_val_classes(root + "/val", list_class_folders(root + "/val"), root + "/train", all,
+                      classes);
 
   IndexCacheOptions cache;
   cache.cache_dir = index_cache_dir(config);
@@ -76,13 +81,9 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   IndexCacheReport train_report, val_report;
   data.train = std::make_shared<DatasetIndex>(
       scan_image_folder_cached(root + "/train", classes, cache, &train_report));
-  if (options.with_val) {
-    // A val/ class that train/ lacks would be dropped without a word: refuse it, naming it.
-    check_val_classes(root + "/val", list_class_folders(root + "/val"), root + "/train", all,
-                      classes);
+  if (options.with_val)
     data.val = std::make_shared<DatasetIndex>(
         scan_image_folder_cached(root + "/val", classes, cache, &val_report));
-  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
