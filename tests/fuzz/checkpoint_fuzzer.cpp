@@ -32,9 +32,13 @@ std::string pack_records(const uint8_t* data, size_t size) {
     for (int i = 3; i >= 0; --i) record_size = (record_size << 8) | data[at + i];
     at += 4;
     record_size = static_cast<uint32_t>(std::min<size_t>(record_size, size - at));
-    // The writer refuses a name twice and writes "version" itself.
-    if (name != "version" && !writer.getAllWrittenRecords().count(name))
-      writer.writeRecord(name, data + at, record_size);
+    // The writer refuses a name twice and writes "version" itself; miniz refuses some names.
+    if (name != "version" && !writer.getAllWrittenRecords().count(name)) {
+      try {
+        writer.writeRecord(name, data + at, record_size);
+      } catch (const c10::Error&) {
+      }
+    }
     at += record_size;
   }
   writer.writeEndOfFile();
