@@ -87,7 +87,12 @@ void write_file_replace(const std::string& path, std::string_view content) {
 }
 
 void commit_file_atomic(const std::string& temporary_path, const std::string& final_path) {
-  fsync_path(temporary_path, /*directory=*/false);
+  try {
+    fsync_path(temporary_path, /*directory=*/false);  // EIO or ENOSPC may only show here
+  } catch (...) {
+    ::unlink(temporary_path.c_str());  // a full disk must not keep a half-written copy too
+    throw;
+  }
   if (::rename(temporary_path.c_str(), final_path.c_str()) != 0) {
     std::string error = errno_text();
     ::unlink(temporary_path.c_str());
@@ -103,13 +108,19 @@ void write_file_atomic(const std::string& path, std::string_view content) {
 void append_file_durable(const std::string& path, std::string_view content) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError(str_cat("cannot open ", path, " for appending: ", errno_text()));
+  struct stat st {};
+  const bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   try {
     write_all(fd, content, path);
+    if (::fdatasync(fd) != 0 && errno != EINVAL && errno != EROFS)
+      throw RuntimeError(str_cat("cannot sync ", path, ": ", errno_text()));
   } catch (...) {
+    // A full disk may have taken part of the text: cut the file back to what it held, so
+    // that it still ends with a whole line (a CSV keeps every earlier row readable).
+    if (sized && ::ftruncate(fd, st.st_size) == 0) ::fdatasync(fd);
     ::close(fd);
     throw;
   }
-  ::fdatasync(fd);
   ::close(fd);
 }
 

@@ -7,7 +7,9 @@
 
 namespace imagenet {
 
-/// Writes `content` so that a crash leaves either the old file or the complete new one.
+/// Writes `content` so that a crash leaves either the old file or the complete new one. On
+/// failure (a full disk, EIO, a read-only folder) it throws RuntimeError naming the path and
+/// the error; the old file is untouched and no temporary file is left behind.
 void write_file_atomic(const std::string& path, std::string_view content);
 
 /// Writes `content` to a temporary file and renames it over `path`, so readers never see half a
@@ -37,7 +39,9 @@ bool remove_file(const std::string& path);
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
 
-/// Appends to a file and flushes it to disk (for metrics that must not be lost).
+/// Appends to a file and flushes it to disk (for metrics that must not be lost). Throws
+/// RuntimeError naming the path when the write or the flush fails (a full disk, EIO); the file
+/// is then cut back to its size before the call, never left with part of `content`.
 void append_file_durable(const std::string& path, std::string_view content);
 
 }  // namespace imagenet
