@@ -91,6 +91,23 @@ TEST(ImageDecoderLimits, TheLimitIsExactAndConfigurable) {
   EXPECT_THROW(small.read_info(bigger.data(), bigger.size()), DecodeError);
 }
 
+TEST(ImageDecoderLimits, APngChunkClaimingMoreBytesThanTheFileIsRefusedBeforeAllocating) {
+  // stb_image allocates an IDAT chunk's claimed length before reading it: 2 GB for a file of
+  // 100 bytes (the fuzzer's find, tests/fuzz/regressions/image_decode/).
+  std::vector<uint8_t> pixels(8 * 8 * 3, 77);
+  std::vector<uint8_t> png = encode_png(pixels.data(), 8, 8, 3);
+  size_t idat = 0;
+  for (size_t i = 8; i + 8 <= png.size();
+       i += 12 + (png[i] << 24 | png[i + 1] << 16 | png[i + 2] << 8 | png[i + 3]))
+    if (std::memcmp(&png[i + 4], "IDAT", 4) == 0) idat = i;
+  ASSERT_GT(idat, 0u);
+  png[idat] = 0x7f;  // 2 GB
+  ImageDecoder decoder;
+  EXPECT_EQ(decoder.read_info(png.data(), png.size()).width, 8);  // the header is fine
+  const std::string error = decode_error(decoder, png, {0, 0, 8, 8}, 8);
+  EXPECT_EQ(error, "corrupt PNG: a chunk claims more bytes than the file has");
+}
+
 TEST(ImageDecoderLimits, AHeaderClaimingMoreRowsThanItsDataIsABadSample) {
   // 500 x 375 of data under a header of 3000 x 3000 (within the limit): libjpeg meets the end
   // of the data early and would pad with grey, which Pillow trains on; here it is an error.
