@@ -43,7 +43,12 @@ for t in "${targets[@]}"; do
   [[ -n ${extra[$t]:-} ]] && inputs+=(${extra[$t]})
   options=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1
            -artifact_prefix="$artifacts/" -max_len="${max_len[$t]:-16384}")
-  [[ -f $root/tests/fuzz/$t.dict ]] && options+=(-dict="$root/tests/fuzz/$t.dict")
+  if [[ $t == config_loader ]]; then
+    # Every key name as a dictionary word (from the generated reference), so that mutations
+    # reach the keys' parsers rather than 'unknown key'.
+    grep -o '^| `[a-z_0-9]*`' "$root/docs/CONFIG.md" | sed 's/^| `\(.*\)`$/"\1: "/' >"$dir/$t.dict"
+    options+=(-dict="$dir/$t.dict")
+  fi
   log=$dir/logs/$t.log
   began=$SECONDS
   if nice "$dir/tests/fuzz/${t}_fuzzer" "${options[@]}" "${inputs[@]}" >"$log" 2>&1; then
