@@ -2,6 +2,7 @@
 // through write_file_atomic / commit_file_atomic (temporary file, fsync, rename, fsync dir).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,10 @@ void remove_tree(const std::string& path);
 
 /// Removes one file; false when it did not exist.
 bool remove_file(const std::string& path);
+
+/// Bytes a non-root writer may still put on the file system holding `path` (statvfs), or -1
+/// when that cannot be known (the call fails, or a network file system reports nothing).
+int64_t available_bytes(const std::string& path);
 
 bool path_exists(const std::string& path);
 bool is_directory(const std::string& path);
