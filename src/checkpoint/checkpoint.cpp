@@ -3,6 +3,7 @@
 
 #include <torch/serialize.h>
 
+#include "imagenet/checkpoint/pickle_check.h"
 #include "imagenet/checkpoint/zip_check.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
@@ -163,11 +164,22 @@ CheckpointData load_checkpoint(const std::string& path) {
   if (!looks_like_zip(content))
     throw UsageError(str_cat(path, " is not an imagenet_train checkpoint (",
                              content.empty() ? "an empty file" : "not a zip archive", ")."));
-  const std::string damage = check_zip_archive(content);
+  std::vector<ZipEntry> entries;
+  const std::string damage = check_zip_archive(content, &entries);
   if (!damage.empty())
     throw UsageError(str_cat(path, " is damaged: ", damage,
                              ". Resume from another checkpoint (the top-k files or an earlier "
                              "last.ckpt)."));
+  // LibTorch's unpickler allocates what a length field claims before reading: a file with
+  // sound CRCs can still claim gigabytes.
+  for (const ZipEntry& entry : entries) {
+    if (entry.name != "data.pkl" && !str_ends_with(entry.name, "/data.pkl")) continue;
+    const std::string problem =
+        check_pickle_lengths(std::string_view(content).substr(entry.data_offset, entry.size));
+    if (!problem.empty())
+      throw UsageError(str_cat(path, " is not a checkpoint this program writes: ", entry.name, ": ",
+                               problem, "."));
+  }
   c10::IValue value;
   try {
     value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));

@@ -1,6 +1,7 @@
 // Tests checkpoint/checkpoint: the round trip of every field, and refusals of other files.
 #include "imagenet/checkpoint/checkpoint.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -116,6 +117,35 @@ TEST(Checkpoint, AFlippedByteOrACutIsRefusedNamingTheFileAndTheDamage) {
   } catch (const UsageError& e) {
     EXPECT_NE(std::string(e.what()).find("is damaged: no zip end record"), std::string::npos)
         << e.what();
+  }
+}
+
+TEST(Checkpoint, APickleClaimingGigabytesIsRefusedBeforeLibTorchAllocatesThem) {
+  // Sound CRCs (LibTorch's own writer), but a string opcode claiming 1.9 GB: LibTorch's
+  // unpickler would allocate that before reading (the checkpoint fuzzer's find).
+  std::string pickle = "\x80\x02X";
+  const uint32_t claimed = 1903453033;
+  pickle.append(reinterpret_cast<const char*>(&claimed), 4);
+  pickle += "short.";
+  std::string archive;
+  {
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t n) {
+      archive.append(static_cast<const char*>(bytes), n);
+      return n;
+    });
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    writer.writeEndOfFile();
+  }
+  testing::TempDir dir;
+  testing::write_text(dir.file("bomb.ckpt"), archive);
+  try {
+    load_checkpoint(dir.file("bomb.ckpt"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("bomb.ckpt") +
+                                         " is not a checkpoint this program writes: "
+                                         "archive/data.pkl: opcode 'X' at byte 2 claims "
+                                         "1903453033 bytes, 6 remain.");
   }
 }
 
