@@ -3,6 +3,8 @@
 
 #include <torch/serialize.h>
 
+#include <filesystem>
+
 #include "imagenet/checkpoint/pickle_check.h"
 #include "imagenet/checkpoint/zip_check.h"
 #include "imagenet/util/error.h"
@@ -93,6 +95,19 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
   root.insert("metrics", metrics);
 
   std::vector<char> bytes = torch::pickle_save(root);
+  // The new file is written next to the old one before it replaces it, so it needs its own size
+  // free. statvfs says how much there is on most file systems (-1: unknown, then the write
+  // itself tells).
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int64_t free = available_bytes(dir.empty() ? "." : dir);
+  constexpr int64_t kMargin = 16 << 20;
+  if (free >= 0 && free < static_cast<int64_t>(bytes.size()) + kMargin)
+    throw RuntimeError(
+        str_cat("not enough space to write ", path, ": the checkpoint needs ",
+                str_printf("%.1f", bytes.size() / 1048576.0), " MB and ", dir.empty() ? "." : dir,
+                " has ", str_printf("%.1f", free / 1048576.0), " MB free",
+                path_exists(path) ? str_cat("; the previous ", path, " is intact") : std::string(),
+                ". Free some space and resume."));
   write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
 }
 

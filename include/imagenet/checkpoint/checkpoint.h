@@ -47,7 +47,10 @@ struct CheckpointData {
   at::Tensor scaler_growth_tracker;
 };
 
-/// Writes `data` to `path` atomically; a crash leaves the previous file intact.
+/// Writes `data` to `path` atomically; a crash leaves the previous file intact. Throws
+/// RuntimeError naming the path when the file system has less free space than the file needs
+/// (checked before writing, where statvfs knows) or the write fails (ENOSPC, EDQUOT, EIO, a
+/// read-only folder): the previous file is intact then, and no temporary file is left.
 void save_checkpoint(const std::string& path, const CheckpointData& data);
 
 /// Reads a checkpoint written by save_checkpoint. Throws UsageError when the file is missing or
