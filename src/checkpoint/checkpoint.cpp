@@ -3,12 +3,16 @@
 
 #include <torch/serialize.h>
 
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include "imagenet/checkpoint/pickle_check.h"
 #include "imagenet/checkpoint/zip_check.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
+#include "imagenet/util/log.h"
 
 namespace imagenet {
 namespace {
@@ -42,7 +46,8 @@ const c10::IValue& field(const GenericDict& dict, const std::string& key, const 
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const CheckpointData& data) {
+void save_checkpoint(const std::string& path, const CheckpointData& data,
+                     const CheckpointSaveOptions& options) {
   GenericDict root = new_dict();
   root.insert("format", std::string("imagenet_train"));
   root.insert("format_version", kFormatVersion);
@@ -108,7 +113,26 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
                 " has ", str_printf("%.1f", free / 1048576.0), " MB free",
                 path_exists(path) ? str_cat("; the previous ", path, " is intact") : std::string(),
                 ". Free some space and resume."));
-  write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+  const auto pause = [&](const std::string& what) {
+    if (options.test_pause_seconds <= 0) return;
+    log_info(str_cat("checkpoint: ", what, ", pausing (test hook)"));
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.test_pause_seconds));
+  };
+  pause(str_cat("about to write ", path));
+  const std::string temporary = write_temporary_file(path, {bytes.data(), bytes.size()});
+  pause(str_cat(path, " written to ", temporary, ", not renamed yet"));
+  commit_file_atomic(temporary, path);
+}
+
+double checkpoint_test_pause_from_env() {
+  const char* text = std::getenv("IMAGENET_TEST_CHECKPOINT_PAUSE_MS");
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (*end != '\0' || !(ms >= 0))
+    throw UsageError(str_cat("IMAGENET_TEST_CHECKPOINT_PAUSE_MS is '", text,
+                             "': expected milliseconds, e.g. 2000."));
+  return ms / 1000.0;
 }
 
 namespace {

@@ -3,11 +3,13 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -53,11 +55,7 @@ std::string temporary_path_for(const std::string& path) {
   return str_cat(path, ".tmp.", ::getpid());
 }
 
-namespace {
-
-/// Writes `content` to a temporary file next to `path` and returns its name; on failure the
-/// temporary file is gone.
-std::string write_temporary(const std::string& path, std::string_view content) {
+std::string write_temporary_file(const std::string& path, std::string_view content) {
   const std::string tmp = temporary_path_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
@@ -76,10 +74,25 @@ std::string write_temporary(const std::string& path, std::string_view content) {
   return tmp;
 }
 
-}  // namespace
+int remove_stale_temporary_files(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.rfind(".tmp.");
+    if (at == std::string::npos || at + 5 >= name.size()) continue;
+    const std::string pid_text = name.substr(at + 5);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    // Alive (or another user's, EPERM): not ours to remove.
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
+}
 
 void write_file_replace(const std::string& path, std::string_view content) {
-  const std::string tmp = write_temporary(path, content);
+  const std::string tmp = write_temporary_file(path, content);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string error = errno_text();
     ::unlink(tmp.c_str());
@@ -103,7 +116,7 @@ void commit_file_atomic(const std::string& temporary_path, const std::string& fi
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {
-  commit_file_atomic(write_temporary(path, content), path);
+  commit_file_atomic(write_temporary_file(path, content), path);
 }
 
 void append_file_durable(const std::string& path, std::string_view content) {

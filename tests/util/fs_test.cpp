@@ -61,6 +61,23 @@ int with_file_size_limit(rlim_t limit, const std::function<int()>& body) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 100 + WTERMSIG(status);
 }
 
+TEST(Fs, StaleTemporaryFilesOfDeadProcessesAreRemoved) {
+  testing::TempDir tmp;
+  // A process killed during a write leaves NAME.tmp.PID; a finished child's pid is free.
+  const pid_t dead = ::fork();
+  if (dead == 0) std::_Exit(0);
+  ::waitpid(dead, nullptr, 0);
+  write_file_atomic(tmp.file("last.ckpt"), "good");
+  write_file_atomic(tmp.file(str_cat("last.ckpt.tmp.", dead)), "half");
+  write_file_atomic(tmp.file(str_cat("last.ckpt.tmp.", ::getpid())), "being written");
+  write_file_atomic(tmp.file("notes.tmp.txt"), "not a temporary of ours");
+  EXPECT_EQ(remove_stale_temporary_files(tmp.path()), 1);
+  EXPECT_FALSE(path_exists(tmp.file(str_cat("last.ckpt.tmp.", dead))));
+  EXPECT_TRUE(path_exists(tmp.file(str_cat("last.ckpt.tmp.", ::getpid()))));
+  EXPECT_TRUE(path_exists(tmp.file("notes.tmp.txt")));
+  EXPECT_EQ(read_file(tmp.file("last.ckpt")), "good");
+}
+
 TEST(Fs, AnAtomicWriteThatRunsOutOfSpaceLeavesTheOldFileAndNoTemporary) {
   testing::TempDir tmp;
   const std::string path = tmp.file("last.ckpt");

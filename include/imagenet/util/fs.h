@@ -17,6 +17,14 @@ void write_file_atomic(const std::string& path, std::string_view content);
 /// file; nothing is fsync'ed (for files that can be made again, such as generated datasets).
 void write_file_replace(const std::string& path, std::string_view content);
 
+/// Writes `content` to temporary_path_for(path) and returns that name (for commit_file_atomic);
+/// on failure the temporary file is gone and RuntimeError names it.
+std::string write_temporary_file(const std::string& path, std::string_view content);
+
+/// Removes the temporary files (NAME.tmp.PID) in `dir` that no running process writes: what a
+/// process killed in the middle of an atomic write leaves. Returns how many were removed.
+int remove_stale_temporary_files(const std::string& dir);
+
 /// Makes a finished temporary file durable and moves it over `final_path` atomically.
 void commit_file_atomic(const std::string& temporary_path, const std::string& final_path);
 
