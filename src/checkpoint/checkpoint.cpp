@@ -214,7 +214,7 @@ CheckpointData load_checkpoint(const std::string& path) {
   for (const ZipEntry& entry : entries) {
     if (entry.name != "data.pkl" && !str_ends_with(entry.name, "/data.pkl")) continue;
     const std::string problem =
-        check_pickle_lengths(std::string_view(content).substr(entry.data_offset, entry.size));
+        check_pickle_claims(std::string_view(content).substr(entry.data_offset, entry.size));
     if (!problem.empty())
       throw UsageError(str_cat(path, " is not a checkpoint this program writes: ", entry.name, ": ",
                                problem, "."));

@@ -115,10 +115,21 @@ std::string opcode_name(uint8_t op) {
 
 }  // namespace
 
-std::string check_pickle_lengths(std::string_view pickle) {
+std::string check_pickle_claims(std::string_view pickle) {
   const auto* p = reinterpret_cast<const uint8_t*>(pickle.data());
   const uint64_t size = pickle.size();
   uint64_t at = 0;
+  uint64_t memo_size = 0;  // entries the memo table holds so far
+  // A memo index is a size too: the unpickler grows its memo table to hold it. Python numbers
+  // entries from 0 in order, so a PUT names at most the next one and a GET an existing one.
+  auto check_memo = [&](uint8_t op, uint64_t start, uint64_t index) -> std::string {
+    const bool put = op == 'q' || op == 'r' || op == 'p';
+    if (put ? index > memo_size : index >= memo_size)
+      return str_cat("opcode ", opcode_name(op), " at byte ", start, " names memo entry ", index,
+                     ", the pickle has ", memo_size, " so far");
+    if (put && index == memo_size) ++memo_size;
+    return "";
+  };
   while (at < size) {
     const uint8_t op = p[at];
     const uint64_t start = at++;
@@ -132,12 +143,20 @@ std::string check_pickle_lengths(std::string_view pickle) {
       case Arg::kUnknown:
         return "";  // not ours to judge: the unpickler refuses what it does not know
       case Arg::kNone:
-        if (op == '.') return "";  // STOP
+        if (op == '.') return "";     // STOP
+        if (op == 0x94) ++memo_size;  // MEMOIZE
         break;
-      case Arg::kFixed:
+      case Arg::kFixed: {
         if (static_cast<uint64_t>(layout.size) > left) return past_end(layout.size);
+        uint64_t value = 0;
+        for (int i = layout.size - 1; i >= 0; --i) value = value << 8 | p[at + i];
         at += layout.size;
+        if (op == 'q' || op == 'r' || op == 'h' || op == 'j') {  // BINPUT, LONG_BINPUT, *GET
+          std::string problem = check_memo(op, start, value);
+          if (!problem.empty()) return problem;
+        }
         break;
+      }
       case Arg::kLine:
       case Arg::kTwoLines:
         for (int line = 0; line < (layout.arg == Arg::kLine ? 1 : 2); ++line) {
@@ -145,6 +164,14 @@ std::string check_pickle_lengths(std::string_view pickle) {
           if (newline == std::string_view::npos)
             return str_cat("opcode ", opcode_name(op), " at byte ", start,
                            " has no end of line before the end");
+          if (op == 'p' || op == 'g') {  // PUT and GET: the index in decimal
+            const std::string_view digits = pickle.substr(at, newline - at);
+            uint64_t index = 0;
+            for (char c : digits) index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : ~0ull;
+            if (digits.empty() || digits.size() > 19) index = ~0ull;
+            std::string problem = check_memo(op, start, index);
+            if (!problem.empty()) return problem;
+          }
           at = newline + 1;
         }
         break;

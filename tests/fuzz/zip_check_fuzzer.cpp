@@ -12,13 +12,13 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace imagenet;
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  check_pickle_lengths(bytes);
+  check_pickle_claims(bytes);
   std::vector<ZipEntry> entries;
   if (!check_zip_archive(bytes, &entries).empty()) return 0;
   for (const ZipEntry& e : entries) {
     fuzz::require(e.data_offset <= size && e.size <= size - e.data_offset,
                   "an accepted entry lies outside the archive");
-    check_pickle_lengths(bytes.substr(e.data_offset, e.size));
+    check_pickle_claims(bytes.substr(e.data_offset, e.size));
   }
   return 0;
 }
