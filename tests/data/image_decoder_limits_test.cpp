@@ -8,7 +8,7 @@
 #include <string>
 
 #include "imagenet/data/image_decoder.h"
-#include "imagenet/data/image_encoder.h"
+#include "imagenet/image/image_encoder.h"
 #include "imagenet/util/fs.h"
 #include "test_support.h"
 
