@@ -223,7 +223,7 @@ bool BatchLoader::has_task_locked() const {
 }
 
 void BatchLoader::worker_main() {
-  ImageDecoder decoder;
+  ImageDecoder decoder(options_.max_image_pixels);
   SampleBytes scratch;  // what this worker reads itself
   DecodedImage decoded;
   while (true) {

@@ -33,6 +33,7 @@ LoaderOptions loader_options_from_config(const Config& config, bool train, int r
   o.transform.hflip_prob = data.hflip_prob;
   o.transform.val_crop_ratio = data.val_crop_ratio;
   o.max_bad_fraction = data.max_bad_samples_fraction;
+  o.max_image_pixels = data.max_image_pixels;
   return o;
 }
 

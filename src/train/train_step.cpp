@@ -31,6 +31,13 @@ std::vector<Sgd::ParamGroup> parameter_groups(torch::nn::Module& model, const Op
   return groups;
 }
 
+/// True when no gradient holds NaN or inf (one host sync).
+bool gradients_are_finite(const std::vector<at::Tensor>& grads) {
+  if (grads.empty()) return true;
+  std::vector<at::Tensor> finite;
+  for (const auto& g : grads) finite.push_back(at::isfinite(g).all());
+  return at::stack(finite).all().item<bool>();
+}
 }  // namespace
 
 void to_channels_last(torch::nn::Module& module) {
@@ -51,6 +58,8 @@ TrainStepOptions train_step_options(const Config& config) {
   o.precision = config.train.precision;
   o.seed = config.train.seed;
   o.detect_anomaly = config.train.detect_anomaly;
+  o.skip_non_finite = config.train.nan_policy == NanPolicy::kSkip &&
+                      config.train.precision != Precision::kFloat16Mixed;
   return o;
 }
 
@@ -62,6 +71,8 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
       why_eager_ = CudaGraph::unavailable_reason();
     } else if (!device.is_cuda()) {
       why_eager_ = "CUDA graphs need a CUDA device";
+    } else if (config.skip_non_finite) {
+      why_eager_ = "nan_policy: skip checks every step's gradients on the host";
     } else if (!compat::fused_sgd_available(device)) {
       why_eager_ = "this LibTorch has no fused SGD kernel to update on the device";
     }
@@ -178,6 +189,9 @@ StepResult TrainStep::run_eager(DeviceBatch& input, const at::Tensor& targets, d
 
   // 4. Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
   result.stepped = scaler_->unscale(optimizer_->gradients());
+  // The gradients, not the loss: after DDP's all-reduce they are the same on every rank.
+  if (result.stepped && options_.skip_non_finite)
+    result.stepped = gradients_are_finite(optimizer_->gradients());
   if (result.stepped) {
     clip_gradients();
     optimizer_->step();

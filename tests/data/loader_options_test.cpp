@@ -6,6 +6,8 @@
 
 #include <cstdlib>
 
+#include "imagenet/data/image_decoder.h"
+
 namespace imagenet {
 namespace {
 
@@ -28,6 +30,9 @@ TEST(LoaderOptions, TrainingAndValidationFromTheConfig) {
   EXPECT_EQ(train.io_threads, 48);
   EXPECT_EQ(train.read_policy.retries, 5);
   EXPECT_EQ(train.read_policy.injected_latency_seconds, 0.0);
+  EXPECT_EQ(train.max_image_pixels, kDefaultMaxImagePixels);  // the config's default is Pillow's
+  c.data.max_image_pixels = 1000;
+  EXPECT_EQ(loader_options_from_config(c, true).max_image_pixels, 1000);
   LoaderOptions val = loader_options_from_config(c, false);
   EXPECT_EQ(val.batch_size, 100);
   EXPECT_EQ(val.transform.size, 224);
