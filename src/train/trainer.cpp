@@ -27,6 +27,12 @@ std::string percent(double fraction) {
   return std::isnan(fraction) ? std::string("n/a") : str_printf("%.2f%%", 100.0 * fraction);
 }
 
+/// Where a stopped run can resume from, if anywhere.
+std::string last_checkpoint_note(const std::string& last) {
+  return path_exists(last) ? last + " holds the last checkpoint written."
+                           : std::string("No checkpoint was written yet.");
+}
+
 }  // namespace
 
 Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
@@ -364,7 +370,7 @@ void Trainer::check_loss_is_finite(double loss) {
       format_number(plan_.effective_lr),
       "), set gradient_clip_val, use precision bf16-mixed instead of 16-mixed, or nan_policy: "
       "skip. ",
-      checkpoints_.last_path(), " holds the last checkpoint written."));
+      last_checkpoint_note(checkpoints_.last_path())));
 }
 
 void Trainer::skipped_non_finite_step(double lr) {
@@ -376,8 +382,7 @@ void Trainer::skipped_non_finite_step(double lr) {
         str_cat(report, ". ", skipped_in_a_row_,
                 " steps in a row had NaN or inf gradients, more than nan_skip_limit (", limit,
                 "): the run diverged. Lower lr (effective ", format_number(plan_.effective_lr),
-                ") or set gradient_clip_val; ", checkpoints_.last_path(),
-                " holds the last checkpoint written."));
+                ") or set gradient_clip_val. ", last_checkpoint_note(checkpoints_.last_path())));
   log_warn(str_cat(report, ": NaN or inf gradients, the update is skipped (nan_policy: skip, ",
                    skipped_in_a_row_, " of at most ", limit, " in a row)"));
 }
