@@ -5,8 +5,8 @@
 set -euo pipefail
 
 packages=(
-  # build tools
-  cmake ninja-build g++ ccache clang-format
+  # build tools; clang and its sanitizer/libFuzzer runtimes for scripts/sanitize.sh and fuzz.sh
+  cmake ninja-build g++ ccache clang-format clang libclang-rt-dev
   # libraries
   libtorch-dev libgloo-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev

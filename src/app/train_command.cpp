@@ -9,6 +9,7 @@
 
 #include "imagenet/app/config_flags.h"
 #include "imagenet/checkpoint/checkpoint.h"
+#include "imagenet/checkpoint/checkpoint_search.h"
 #include "imagenet/train/run_session.h"
 #include "imagenet/train/trainer.h"
 #include "imagenet/util/error.h"
@@ -88,7 +89,17 @@ void check_resume_compatible(const CheckpointData& ckpt, const std::string& path
                      ". Changing epochs, lr or batch_size changes the LR schedule from here on."));
 }
 
-int run_train_command(const TrainCommand& command, const std::vector<std::string>& argv) {
+/// --resume of a folder (a run folder or its checkpoints/) or `last` (output_dir's): the newest
+/// sound checkpoint there, each newer one passed over named with what is wrong with it.
+std::string resolve_resume_path(const std::string& what, const ConfigSources& sources) {
+  const std::string output_dir = what == "last" ? load_config(sources).output.output_dir : "";
+  const ResumeChoice choice = find_resume_checkpoint(what, output_dir);
+  for (const auto& skipped : choice.skipped) log_warn("--resume " + what + ": skipping " + skipped);
+  if (choice.path != what) log_info(str_cat("--resume ", what, ": ", choice.path));
+  return choice.path;
+}
+
+int run_train_command(TrainCommand command, const std::vector<std::string>& argv) {
   log_init({/*console=*/true, command.verbose, ""});
 
   // 1. The config: --config and flags, or the checkpoint's own when resuming without --config.
@@ -96,6 +107,7 @@ int run_train_command(const TrainCommand& command, const std::vector<std::string
   const bool resuming = !command.resume_path.empty();
   ConfigSources sources = config_sources(command.flags);
   if (resuming) {
+    command.resume_path = resolve_resume_path(command.resume_path, sources);
     checkpoint = load_checkpoint(command.resume_path);
     if (sources.file.empty()) {
       sources.yaml_text = checkpoint.config_yaml;
@@ -162,7 +174,8 @@ void register_train_command(SubcommandContext& context) {
   auto command = std::make_shared<TrainCommand>();
   add_config_flags(*sub, command->flags);
   sub->add_option("--resume", command->resume_path,
-                  "Continue from a checkpoint, e.g. checkpoints/last.ckpt");
+                  "Continue from a checkpoint (run/checkpoints/last.ckpt), from the newest sound "
+                  "checkpoint of a folder (run), or of the output_dir's (last)");
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
   sub->add_flag("--rescan", command->rescan,
                 "List the data folders again instead of using the cached index");

@@ -3,8 +3,16 @@
 
 #include <torch/serialize.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <thread>
+
+#include "imagenet/checkpoint/pickle_check.h"
+#include "imagenet/checkpoint/zip_check.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
+#include "imagenet/util/log.h"
 
 namespace imagenet {
 namespace {
@@ -38,7 +46,8 @@ const c10::IValue& field(const GenericDict& dict, const std::string& key, const 
 
 }  // namespace
 
-void save_checkpoint(const std::string& path, const CheckpointData& data) {
+void save_checkpoint(const std::string& path, const CheckpointData& data,
+                     const CheckpointSaveOptions& options) {
   GenericDict root = new_dict();
   root.insert("format", std::string("imagenet_train"));
   root.insert("format_version", kFormatVersion);
@@ -96,22 +105,45 @@ void save_checkpoint(const std::string& path, const CheckpointData& data) {
   root.insert("metrics", metrics);
 
   std::vector<char> bytes = torch::pickle_save(root);
-  write_file_atomic(path, std::string_view(bytes.data(), bytes.size()));
+  // The new file is written next to the old one before it replaces it, so it needs its own size
+  // free. statvfs says how much there is on most file systems (-1: unknown, then the write
+  // itself tells).
+  const std::string dir = std::filesystem::path(path).parent_path().string();
+  const int64_t free = available_bytes(dir.empty() ? "." : dir);
+  constexpr int64_t kMargin = 16 << 20;
+  if (free >= 0 && free < static_cast<int64_t>(bytes.size()) + kMargin)
+    throw RuntimeError(
+        str_cat("not enough space to write ", path, ": the checkpoint needs ",
+                str_printf("%.1f", bytes.size() / 1048576.0), " MB and ", dir.empty() ? "." : dir,
+                " has ", str_printf("%.1f", free / 1048576.0), " MB free",
+                path_exists(path) ? str_cat("; the previous ", path, " is intact") : std::string(),
+                ". Free some space and resume."));
+  const auto pause = [&](const std::string& what) {
+    if (options.test_pause_seconds <= 0) return;
+    log_info(str_cat("checkpoint: ", what, ", pausing (test hook)"));
+    std::this_thread::sleep_for(std::chrono::duration<double>(options.test_pause_seconds));
+  };
+  pause(str_cat("about to write ", path));
+  const std::string temporary = write_temporary_file(path, {bytes.data(), bytes.size()});
+  pause(str_cat(path, " written to ", temporary, ", not renamed yet"));
+  commit_file_atomic(temporary, path);
 }
 
-CheckpointData load_checkpoint(const std::string& path) {
-  if (!path_exists(path)) throw UsageError(str_cat("checkpoint not found: ", path));
-  std::string content = read_file(path);
-  c10::IValue value;
-  try {
-    value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));
-  } catch (const std::exception& e) {
-    throw UsageError(str_cat(path, " is not a readable checkpoint (truncated or another format): ",
-                             std::string(e.what()).substr(0, 200)));
-  }
-  if (!value.isGenericDict())
-    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
-  GenericDict root = value.toGenericDict();
+double checkpoint_test_pause_from_env() {
+  const char* text = std::getenv("IMAGENET_TEST_CHECKPOINT_PAUSE_MS");
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  const double ms = std::strtod(text, &end);
+  if (*end != '\0' || !(ms >= 0))
+    throw UsageError(str_cat("IMAGENET_TEST_CHECKPOINT_PAUSE_MS is '", text,
+                             "': expected milliseconds, e.g. 2000."));
+  return ms / 1000.0;
+}
+
+namespace {
+
+/// The fields of a checkpoint's dict, once its archive is known to be sound.
+CheckpointData read_checkpoint_fields(const GenericDict& root, const std::string& path) {
   if (field(root, "format", path).toStringRef() != "imagenet_train")
     throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
   const int64_t version = field(root, "format_version", path).toInt();
@@ -167,6 +199,55 @@ CheckpointData load_checkpoint(const std::string& path) {
   for (const auto& entry : field(root, "metrics", path).toGenericDict())
     data.metrics[entry.key().toStringRef()] = entry.value().toDouble();
   return data;
+}
+
+}  // namespace
+
+CheckpointData load_checkpoint(const std::string& path) {
+  if (!path_exists(path)) throw UsageError(str_cat("checkpoint not found: ", path));
+  if (is_directory(path))
+    throw UsageError(str_cat(path, " is a folder: give a checkpoint file (.ckpt) in it."));
+  std::string content = read_file(path);
+  // LibTorch checks neither the zip's CRCs nor most of its bounds: check them first, so that a
+  // damaged or cut-short file is named as such instead of loading garbage or failing inside
+  // the unpickler.
+  if (!looks_like_zip(content))
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint (",
+                             content.empty() ? "an empty file" : "not a zip archive", ")."));
+  std::vector<ZipEntry> entries;
+  const std::string damage = check_zip_archive(content, &entries);
+  if (!damage.empty())
+    throw UsageError(str_cat(path, " is damaged: ", damage,
+                             ". Resume from another checkpoint (the top-k files or an earlier "
+                             "last.ckpt)."));
+  // LibTorch's unpickler allocates what a length field claims before reading: a file with
+  // sound CRCs can still claim gigabytes.
+  for (const ZipEntry& entry : entries) {
+    if (entry.name != "data.pkl" && !str_ends_with(entry.name, "/data.pkl")) continue;
+    const std::string problem =
+        check_pickle_claims(std::string_view(content).substr(entry.data_offset, entry.size));
+    if (!problem.empty())
+      throw UsageError(str_cat(path, " is not a checkpoint this program writes: ", entry.name, ": ",
+                               problem, "."));
+  }
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(std::vector<char>(content.begin(), content.end()));
+  } catch (const std::exception& e) {
+    throw UsageError(str_cat(path, " is not a readable checkpoint (truncated or another format): ",
+                             std::string(e.what()).substr(0, 200)));
+  }
+  if (!value.isGenericDict())
+    throw UsageError(str_cat(path, " is not an imagenet_train checkpoint."));
+  try {
+    return read_checkpoint_fields(value.toGenericDict(), path);
+  } catch (const c10::Error& e) {
+    // A field of the wrong type (toInt of a string...): the file is not one of ours.
+    throw UsageError(str_cat(path,
+                             " is not an imagenet_train checkpoint (a field has the wrong "
+                             "type: ",
+                             std::string(e.what_without_backtrace()).substr(0, 200), ")."));
+  }
 }
 
 }  // namespace imagenet

@@ -162,15 +162,14 @@ ConfigKey int_key(std::string name, std::string section, std::string help, Acces
 }
 
 ConfigKey int64_key(std::string name, std::string section, std::string help,
-                    Accessor<int64_t> field) {
-  return {
-      name,
-      section,
-      "int",
-      help,
-      {},
-      [=](Config& c, const RawValue& v) { field(c) = parse_int(name, v, INT64_MIN, INT64_MAX); },
-      getter<int64_t>(field, [](const int64_t& x) { return std::to_string(x); })};
+                    Accessor<int64_t> field, int64_t lo = INT64_MIN) {
+  return {name,
+          section,
+          lo == INT64_MIN ? std::string("int") : str_cat("int, >= ", lo),
+          help,
+          {},
+          [=](Config& c, const RawValue& v) { field(c) = parse_int(name, v, lo, INT64_MAX); },
+          getter<int64_t>(field, [](const int64_t& x) { return std::to_string(x); })};
 }
 
 ConfigKey double_key(std::string name, std::string section, std::string help,
@@ -440,6 +439,12 @@ std::vector<ConfigKey> build_keys() {
                          "replaced by another image; the run stops with an error when more "
                          "than this fraction of an epoch's images were bad.",
                          F(data.max_bad_samples_fraction), kUnit));
+  k.push_back(int64_key("max_image_pixels", data,
+                        "An image whose header claims more pixels (width x height) is refused "
+                        "before anything is decoded, as a bad sample: a decompression bomb or a "
+                        "damaged header. The default is Pillow's MAX_IMAGE_PIXELS (Pillow warns "
+                        "above it and refuses above twice it).",
+                        F(data.max_image_pixels), 1));
   k.push_back(string_key("index_cache_dir", data,
                          "Folder where the list of image files and labels is cached, so that "
                          "a run on a network file system does not list every file again; empty "
@@ -760,6 +765,16 @@ std::vector<ConfigKey> build_keys() {
                        "that makes NaN or inf stops the run, naming the operation. Slow; for "
                        "finding where a run diverges.",
                        F(train.detect_anomaly)));
+  k.push_back(enum_key<NanPolicy>(
+      "nan_policy", train,
+      "A NaN or inf training loss (precision 32 or bf16-mixed) is reported with the step, the LR "
+      "and the last finite loss; stop ends the run (exit 1), skip drops that step's update and "
+      "goes on, up to nan_skip_limit steps in a row. 16-mixed's loss scaler skips overflowing "
+      "steps either way.",
+      F(train.nan_policy), {{"stop", NanPolicy::kStop}, {"skip", NanPolicy::kSkip}}));
+  k.push_back(int_key("nan_skip_limit", train,
+                      "nan_policy: skip stops the run after this many non-finite steps in a row.",
+                      F(train.nan_skip_limit), 1));
 
   // ---- distributed -------------------------------------------------------------------------
   const std::string dist = "Distributed";
@@ -832,6 +847,16 @@ std::vector<ConfigKey> build_keys() {
                       "Steps between progress lines in the log file (and on the console when "
                       "it is not a terminal) and between step rows of metrics.csv.",
                       F(output.log_every_n_steps), 1));
+  k.push_back(int_key("checkpoint_every_n_steps", out,
+                      "Write last.ckpt mid-epoch every this many optimizer steps, in the "
+                      "background (resumable at that step, so a SIGKILL loses about this many "
+                      "steps). 0: off.",
+                      F(output.checkpoint_every_n_steps), 0));
+  k.push_back(double_key("checkpoint_every_minutes", out,
+                         "Write last.ckpt mid-epoch every this many minutes of training, in the "
+                         "background; with several ranks rank 0's clock decides and all stop at "
+                         "one step. 0: off.",
+                         F(output.checkpoint_every_minutes), kNonNegative));
   k.push_back(bool_key("use_wandb", out,
                        "Accepted for compatibility with the Python pipeline; there is no W&B "
                        "client: metrics.csv holds the same metrics.",

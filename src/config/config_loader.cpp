@@ -2,8 +2,10 @@
 // and Markdown writers. yaml-cpp is used here and nowhere else.
 #include "imagenet/config/config_loader.h"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <filesystem>
 #include <map>
 
@@ -11,10 +13,12 @@
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/strings.h"
+#include "yaml_checks.h"
 
 namespace imagenet {
 namespace {
 
+using config_detail::check_yaml_text;
 using config_detail::config_keys;
 using config_detail::ConfigKey;
 using config_detail::find_config_key;
@@ -44,7 +48,12 @@ RawValue raw_from_node(const YAML::Node& node, const std::string& origin) {
 
 YAML::Node parse_yaml(const std::string& text, const std::string& name) {
   try {
+    check_yaml_text(text, name);
     return YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {
+    throw UsageError(str_cat(name, ":", e.mark.line + 1, ":", e.mark.column + 1,
+                             ": not valid here: nested more than ", e.depth(),
+                             " levels deep. A config is flat `key: value` lines."));
   } catch (const YAML::Exception& e) {
     throw UsageError(
         str_cat(name, ":", e.mark.line + 1, ":", e.mark.column + 1, ": not valid YAML: ", e.msg));
@@ -63,6 +72,18 @@ void apply_value(Config& config, const std::string& name, const RawValue& value,
                  std::map<std::string, std::string>* set_in_this_layer) {
   const ConfigKey* key = find_config_key(name);
   if (key == nullptr) throw UsageError(str_cat(value.origin, ": ", unknown_key_message(name)));
+  // Values are one line of printable text: a control character (a newline from an escape
+  // such as "\n", a tab, ESC) would not survive config_to_yaml and the checkpoint's copy.
+  auto printable = [](const std::string& text) {
+    return std::none_of(text.begin(), text.end(),
+                        [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+  };
+  bool ok = printable(value.text);
+  for (const auto& item : value.items) ok = ok && printable(item);
+  if (!ok)
+    throw UsageError(str_cat(value.origin, ": the value of '", name,
+                             "' holds a control character (a newline, tab or other); config "
+                             "values are one line of printable text."));
   if (set_in_this_layer) {
     // `epochs` and its alias `max_epochs` in one file must agree.
     auto it = set_in_this_layer->find(key->name);
@@ -86,11 +107,17 @@ void apply_yaml(Config& config, const std::string& text, const std::string& name
   if (!root.IsMap())
     throw UsageError(str_cat(name, ":", root.Mark().line + 1,
                              ": the config must be a mapping of `key: value` lines."));
-  std::map<std::string, std::string> seen;
+  std::map<std::string, std::string> seen;     // canonical key -> where it was set
+  std::map<std::string, std::string> written;  // key as written -> where
   for (const auto& entry : root) {
     std::string origin = str_cat(name, ":", entry.first.Mark().line + 1);
     if (!entry.first.IsScalar())
       throw UsageError(str_cat(origin, ": keys must be plain names such as `lr`."));
+    // yaml-cpp keeps both entries of a key written twice, and the later one would win silently.
+    auto [first, inserted] = written.emplace(entry.first.Scalar(), origin);
+    if (!inserted)
+      throw UsageError(str_cat(origin, ": '", entry.first.Scalar(), "' is set twice, here and at ",
+                               first->second, ". A YAML mapping holds each key once: keep one."));
     apply_value(config, entry.first.Scalar(), raw_from_node(entry.second, origin), &seen);
   }
 }

@@ -223,7 +223,7 @@ bool BatchLoader::has_task_locked() const {
 }
 
 void BatchLoader::worker_main() {
-  ImageDecoder decoder;
+  ImageDecoder decoder(options_.max_image_pixels);
   DecodedImage decoded;
   WorkerScratch scratch;
   scratch.decoded = &decoded;

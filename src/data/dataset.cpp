@@ -158,6 +158,11 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   std::vector<std::string> all = list_class_folders(root + "/train");
   std::vector<std::string> classes =
       select_classes(all, config.model.num_classes, config.model.subset_seed);
+  // A val/ class that train/ lacks would be dropped without a word: refuse it, naming it,
+  // before anything (the index cache) is written.
+  if (options.with_val)
+    check_val_classes(root + "/val", list_class_folders(root + "/val"), root + "/train", all,
+                      classes);
 
   IndexCacheOptions cache;
   cache.cache_dir = index_cache_dir(config);

@@ -17,9 +17,15 @@
 namespace imagenet {
 namespace {
 
-/// One attempt. Returns 0, or the errno of the failure with `what` set.
-int read_once(const std::string& path, std::vector<uint8_t>& buffer, std::string* what) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+// read_once's answer for a file it refuses by kind or size: not an errno, and never retried.
+constexpr int kRefused = -1;
+
+/// One attempt. Returns 0, or the errno of the failure with `what` set. O_NONBLOCK: a FIFO
+/// (or a device) named like an image would block the open forever; it is refused instead, as
+/// anything that is not a regular file is.
+int read_once(const std::string& path, std::vector<uint8_t>& buffer, uint64_t max_bytes,
+              std::string* what) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     *what = "cannot open";
     return errno;
@@ -31,6 +37,16 @@ int read_once(const std::string& path, std::vector<uint8_t>& buffer, std::string
     *what = "cannot stat";
     return saved;
   }
+  if (!S_ISREG(st.st_mode) || static_cast<uint64_t>(st.st_size) > max_bytes) {
+    ::close(fd);
+    *what = S_ISREG(st.st_mode) ? str_cat("the file has ", st.st_size,
+                                          " bytes, more than any image (limit ", max_bytes, ")")
+                                : std::string("not a regular file (a FIFO, device or socket)");
+    return kRefused;
+  }
+  // Back to blocking reads: FUSE mounts pass the flag to their daemon, which may then answer
+  // EAGAIN instead of waiting for the object store.
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
   buffer.resize(static_cast<size_t>(st.st_size));
   size_t done = 0;
   while (done < buffer.size()) {
@@ -72,8 +88,9 @@ int read_file_with_retries(const std::string& path, std::vector<uint8_t>& buffer
     if (policy.injected_latency_seconds > 0)
       std::this_thread::sleep_for(std::chrono::duration<double>(policy.injected_latency_seconds));
     std::string what;
-    const int error_number = read_once(path, buffer, &what);
+    const int error_number = read_once(path, buffer, policy.max_file_bytes, &what);
     if (error_number == 0) return attempt;
+    if (error_number == kRefused) throw DecodeError(what);
     if (!is_transient_read_error(error_number) || attempt >= policy.retries) {
       throw DecodeError(str_cat(what, ": ", std::strerror(error_number),
                                 attempt > 0 ? str_cat(" (after ", attempt, " retries)") : ""));

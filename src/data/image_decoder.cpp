@@ -35,10 +35,25 @@ void on_jpeg_error(j_common_ptr cinfo) {
   std::longjmp(err->jump, 1);
 }
 
-// libjpeg reports a truncated file as a warning and pads the image with grey; treat that one
-// as an error so the sample is counted as bad instead of training on half an image.
+// libjpeg reports missing data as a warning and pads the image with grey: a file cut short
+// (JWRN_JPEG_EOF) or one whose data ends, at its end-of-image marker, before the last row its
+// header announces (JWRN_HIT_MARKER: a damaged file, or a header that lies about the size).
+// Both are errors here, so the sample counts as bad instead of training on grey. Other warnings
+// (extraneous bytes before a marker, lost restart markers) leave a usable image.
 void on_jpeg_message(j_common_ptr cinfo, int level) {
-  if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF) on_jpeg_error(cinfo);
+  if (level != -1) return;
+  const int code = cinfo->err->msg_code;
+  if (code == JWRN_JPEG_EOF || code == JWRN_HIT_MARKER) on_jpeg_error(cinfo);
+}
+
+// Called by libjpeg between passes: stops a progressive JPEG with more scans than any real one.
+void on_jpeg_progress(j_common_ptr cinfo) {
+  auto* d = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (d->input_scan_number <= kMaxJpegScans) return;
+  auto* err = reinterpret_cast<JpegErrorManager*>(cinfo->err);
+  std::snprintf(err->message, sizeof(err->message),
+                "more than %d progressive scans (a hostile file)", kMaxJpegScans);
+  std::longjmp(err->jump, 1);
 }
 
 }  // namespace
@@ -61,6 +76,8 @@ int dct_scale_denominator(const CropWindow& window, int out_width, int out_heigh
 struct ImageDecoder::Impl {
   jpeg_decompress_struct cinfo{};
   JpegErrorManager error{};
+  jpeg_progress_mgr progress{};
+  int64_t max_pixels = kDefaultMaxImagePixels;
   std::vector<uint8_t> cmyk_rows;
   // The buffer whose header read_info parsed last: decode() continues from it instead of
   // parsing the header a second time.
@@ -72,6 +89,8 @@ struct ImageDecoder::Impl {
     error.base.error_exit = on_jpeg_error;
     error.base.emit_message = on_jpeg_message;
     jpeg_create_decompress(&cinfo);
+    progress.progress_monitor = on_jpeg_progress;
+    cinfo.progress = &progress;
   }
   ~Impl() { jpeg_destroy_decompress(&cinfo); }
 
@@ -166,6 +185,15 @@ struct ImageDecoder::Impl {
     return true;
   }
 
+  // Refuses a header claiming more than max_pixels pixels, before anything is allocated for it.
+  void check_pixel_limit(int64_t width, int64_t height) {
+    if (width * height <= max_pixels) return;
+    forget_header();
+    throw DecodeError(str_cat("the header claims ", width, " x ", height, " = ", width * height,
+                              " pixels, more than the limit of ", max_pixels,
+                              ": a decompression bomb or a damaged header"));
+  }
+
   // Adobe writes CMYK inverted (0 = full ink); PIL converts both kinds the same way.
   static void cmyk_to_rgb(const uint8_t* src, uint8_t* dst, int width, bool inverted) {
     for (int x = 0; x < width; ++x, src += 4, dst += 3) {
@@ -178,7 +206,8 @@ struct ImageDecoder::Impl {
   }
 };
 
-ImageDecoder::ImageDecoder() : impl_(std::make_unique<Impl>()) {
+ImageDecoder::ImageDecoder(int64_t max_pixels) : impl_(std::make_unique<Impl>()) {
+  impl_->max_pixels = max_pixels;
   // Callers run one decoder per thread and parallelize over images: OpenCV's own thread pool
   // inside each resize would only add contention (a process-wide setting).
   static std::once_flag once;
@@ -193,6 +222,7 @@ ImageInfo ImageDecoder::read_info(const uint8_t* data, size_t size) {
     case ImageFormat::kJpeg:
       if (!impl_->read_jpeg_header(data, size))
         throw DecodeError(str_cat("bad JPEG header: ", impl_->error.message));
+      impl_->check_pixel_limit(impl_->cinfo.image_width, impl_->cinfo.image_height);
       info.width = static_cast<int>(impl_->cinfo.image_width);
       info.height = static_cast<int>(impl_->cinfo.image_height);
       break;
@@ -201,6 +231,7 @@ ImageInfo ImageDecoder::read_info(const uint8_t* data, size_t size) {
       int comp = 0;
       if (!stb::png_info(data, size, &info.width, &info.height, &comp))
         throw DecodeError("bad PNG header");
+      impl_->check_pixel_limit(info.width, info.height);
       break;
     }
     case ImageFormat::kUnknown:
@@ -215,14 +246,21 @@ void ImageDecoder::decode(const uint8_t* data, size_t size, const CropWindow& wi
                           int out_height, DecodedImage* out) {
   switch (detect_image_format(data, size)) {
     case ImageFormat::kJpeg:
+      if (!impl_->read_jpeg_header(data, size))
+        throw DecodeError(str_cat("bad JPEG header: ", impl_->error.message));
+      impl_->check_pixel_limit(impl_->cinfo.image_width, impl_->cinfo.image_height);
       if (!impl_->decode_jpeg(data, size, window, out_width, out_height, out))
         throw DecodeError(str_cat("corrupt JPEG: ", impl_->error.message));
       return;
-    case ImageFormat::kPng:
+    case ImageFormat::kPng: {
       impl_->forget_header();
+      int width = 0, height = 0, comp = 0;
+      if (!stb::png_info(data, size, &width, &height, &comp)) throw DecodeError("bad PNG header");
+      impl_->check_pixel_limit(width, height);
       if (!stb::png_decode_rgb(data, size, &out->width, &out->height, &out->pixels))
-        throw DecodeError("corrupt PNG");
+        throw DecodeError(str_cat("corrupt PNG: ", stb::png_failure_reason()));
       break;
+    }
     case ImageFormat::kUnknown:
       impl_->forget_header();
       throw DecodeError(size == 0 ? "empty file" : "not a JPEG or PNG image");

@@ -61,6 +61,7 @@ LoaderOptions loader_options_from_config(const Config& config, bool train, int r
     o.transform.erasing.max_count = a.recount;
   }
   o.max_bad_fraction = data.max_bad_samples_fraction;
+  o.max_image_pixels = data.max_image_pixels;
   return o;
 }
 

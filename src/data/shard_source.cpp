@@ -110,7 +110,8 @@ void ShardSource::read_shard(const Epoch& epoch, size_t entry) {
       const S3Uri uri = parse_s3_uri(shard.path, "shard");
       stream = std::make_unique<S3ObjectStream>(*s3_, uri.bucket, uri.prefix, shard.bytes);
       tar = std::make_unique<TarReader>(
-          [&stream](uint8_t* dst, size_t n) { return stream->read(dst, n); }, shard.path);
+          [&stream](uint8_t* dst, size_t n) { return stream->read(dst, n); }, shard.path,
+          static_cast<uint64_t>(stream->size()));
     } else {
       tar = std::make_unique<TarReader>(shard.path, policy_);
     }

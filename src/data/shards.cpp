@@ -232,7 +232,9 @@ PackReport pack_dataset(const PackOptions& options,
     for (size_t s = 0; s < ranges.size(); ++s) {
       const std::string name = str_printf("%s-%06zu.tar", split.name.c_str(), s);
       const std::string path = out_dir + "/" + name;
-      const auto [first, end] = ranges[s];
+      // Not a structured binding: the lambda below captures it, which C++17 allows only for
+      // plain variables (clang refuses it; GCC accepts it as an extension).
+      const auto first = ranges[s].first, end = ranges[s].second;
       index_text += str_cat("shard\t", name, "\t", end - first, "\t", expected[s], "\n");
       ++report.shards;
       report.bytes += expected[s];

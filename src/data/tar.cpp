@@ -2,6 +2,7 @@
 #include "imagenet/data/tar.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,6 +18,8 @@ namespace imagenet {
 namespace {
 
 constexpr size_t kReadAhead = 8 << 20;  // large sequential reads: what network storage likes
+// A GNU long name or pax record longer than this is not a name: refused before allocating it.
+constexpr uint64_t kMaxNameRecordBytes = 1 << 20;
 
 void put_octal(char* field, size_t width, uint64_t value) {
   // width - 1 digits and a NUL, as GNU tar writes them.
@@ -25,11 +28,15 @@ void put_octal(char* field, size_t width, uint64_t value) {
   std::memcpy(field, digits.data(), std::min(digits.size(), width - 1));
 }
 
-uint64_t parse_octal(const uint8_t* field, size_t width) {
+// `what` and `header_at` name the field and the header's offset in messages.
+uint64_t parse_octal(const uint8_t* field, size_t width, const char* what, uint64_t header_at) {
   uint64_t value = 0;
   for (size_t i = 0; i < width && field[i] != 0; ++i) {
     if (field[i] == ' ') continue;
-    if (field[i] < '0' || field[i] > '7') throw DecodeError("malformed tar header (size field)");
+    if (field[i] < '0' || field[i] > '7')
+      throw DecodeError(str_cat("no tar header at byte ", header_at, " (its ", what,
+                                " field is not octal: a damaged shard, or the size of the "
+                                "member before lies)"));
     value = value * 8 + (field[i] - '0');
   }
   return value;
@@ -97,7 +104,8 @@ TarReader::TarReader(std::string path, ReadPolicy policy)
   for (int attempt = 0;; ++attempt) {
     if (policy_.injected_latency_seconds > 0)
       std::this_thread::sleep_for(std::chrono::duration<double>(policy_.injected_latency_seconds));
-    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO in place of a shard must not block the open (it is refused below).
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ >= 0) break;
     const int error = errno;
     if (!is_transient_read_error(error) || attempt >= policy_.retries)
@@ -105,10 +113,18 @@ TarReader::TarReader(std::string path, ReadPolicy policy)
     std::this_thread::sleep_for(std::chrono::duration<double>(backoff));
     backoff *= 2;
   }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw DecodeError("cannot open shard: not a regular file");
+  }
+  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) & ~O_NONBLOCK);
+  file_size_ = static_cast<uint64_t>(st.st_size);
 }
 
-TarReader::TarReader(ByteStream stream, std::string path)
-    : path_(std::move(path)), stream_(std::move(stream)) {}
+TarReader::TarReader(ByteStream stream, std::string path, uint64_t size)
+    : path_(std::move(path)), stream_(std::move(stream)), file_size_(size) {}
 
 TarReader::~TarReader() {
   if (fd_ >= 0) ::close(fd_);
@@ -119,7 +135,9 @@ void TarReader::read_exactly(uint8_t* dst, size_t n) {
     if (used_ == buffer_.size()) {
       // Refill with one large read at the current offset, retrying transient errors.
       offset_ += buffer_.size();
-      buffer_.resize(kReadAhead);
+      // No more than the file holds: a small shard does not cost an 8 MB buffer.
+      buffer_.resize(file_size_ > offset_ ? std::min<uint64_t>(kReadAhead, file_size_ - offset_)
+                                          : 1);
       used_ = 0;
       if (stream_) {  // it retries inside
         size_t got = 0;
@@ -162,6 +180,17 @@ void TarReader::skip(uint64_t n) {
   read_exactly(nullptr, static_cast<size_t>(n));
 }
 
+void TarReader::check_member_size(uint64_t size, uint64_t header_at) const {
+  // A header's size field is only a claim: check it against the bytes the file has, before
+  // allocating anything for it.
+  const uint64_t position = offset_ + used_;
+  const uint64_t left = file_size_ > position ? file_size_ - position : 0;
+  if (size > left)
+    throw DecodeError(str_cat("the tar header at byte ", header_at, " claims ", size,
+                              " bytes of data, but the shard has only ", left,
+                              " bytes after it (a damaged header or a truncated shard)"));
+}
+
 bool TarReader::next(TarMember* member) {
   std::string long_name;
   while (true) {
@@ -173,13 +202,19 @@ bool TarReader::next(TarMember* member) {
       throw;
     }
     if (std::all_of(header, header + 512, [](uint8_t b) { return b == 0; })) return false;
+    const uint64_t header_at = offset_ + used_ - 512;
     unsigned checksum = 0;
     for (int i = 0; i < 512; ++i) checksum += (i >= 148 && i < 156) ? ' ' : header[i];
-    if (parse_octal(header + 148, 8) != checksum)
-      throw DecodeError(str_cat("bad tar header checksum at byte ", offset_ + used_ - 512));
-    const uint64_t size = parse_octal(header + 124, 12);
+    if (parse_octal(header + 148, 8, "checksum", header_at) != checksum)
+      throw DecodeError(str_cat("bad tar header checksum at byte ", header_at,
+                                " (a damaged shard, or the size of the member before lies)"));
+    const uint64_t size = parse_octal(header + 124, 12, "size", header_at);
+    check_member_size(size, header_at);
     const char type = static_cast<char>(header[156]);
     if (type == 'L' || type == 'x') {  // GNU long name / pax record: the next member's name
+      if (size > kMaxNameRecordBytes)
+        throw DecodeError(str_cat("the tar name record at byte ", header_at, " claims ", size,
+                                  " bytes, more than any name"));
       std::string data(size, '\0');
       read_exactly(reinterpret_cast<uint8_t*>(&data[0]), size);
       skip(tar_padding(size));

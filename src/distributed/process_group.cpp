@@ -39,6 +39,7 @@ using BackendBase = c10d::ProcessGroup;
 #endif
 
 constexpr const char* kStopKey = "imagenet/stop";
+constexpr const char* kCheckpointKey = "imagenet/checkpoint/";  // + the number agreed so far
 constexpr const char* kArrivedKey = "imagenet/arrived";
 
 /// The message of a c10d or Gloo exception, without LibTorch's C++ stack trace.
@@ -94,6 +95,9 @@ struct ProcessGroup::Impl {
   bool stop_proposed = false;
   int64_t stop_step = 0;
   int stop_signal = 0;
+  int64_t checkpoints_agreed = 0;  // agree_checkpoint: the next proposal's number
+  int64_t checkpoint_step = -1;    // the agreed step of that proposal, -1 until known
+  bool checkpoint_proposed = false;
 
   /// Runs a collective (or a store operation), turning c10d's and Gloo's exceptions into a
   /// RuntimeError that names the operation, this rank, and the likely cause.
@@ -372,6 +376,28 @@ int ProcessGroup::agree_stop(int64_t steps, int local_signal) {
     });
   }
   return m.stop_decided && steps >= m.stop_step ? m.stop_signal : 0;
+}
+
+bool ProcessGroup::agree_checkpoint(int64_t steps, bool local_due) {
+  if (!distributed()) return local_due;
+  Impl& m = *impl_;
+  if (m.checkpoint_step < 0) {
+    m.guarded("agreeing on a checkpoint step through the store", [&] {
+      const std::string key = str_cat(kCheckpointKey, m.checkpoints_agreed);
+      if (local_due && !m.checkpoint_proposed) {
+        m.checkpoint_proposed = true;
+        m.store->compareSet(key, {}, bytes_of(std::to_string(steps + 1)));
+      }
+      if (!m.store->check({key})) return;
+      std::vector<uint8_t> value = m.store->get(key);
+      m.checkpoint_step = std::stoll(std::string(value.begin(), value.end()));
+    });
+  }
+  if (m.checkpoint_step < 0 || steps < m.checkpoint_step) return false;
+  m.checkpoint_step = -1;
+  m.checkpoint_proposed = false;
+  ++m.checkpoints_agreed;
+  return true;
 }
 
 }  // namespace imagenet

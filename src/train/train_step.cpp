@@ -56,6 +56,14 @@ std::unique_ptr<Optimizer> make_optimizer(torch::nn::Module& model, const OptimC
   return std::make_unique<Sgd>(std::move(groups), sgd);
 }
 
+
+/// True when no gradient holds NaN or inf (one host sync).
+bool gradients_are_finite(const std::vector<at::Tensor>& grads) {
+  if (grads.empty()) return true;
+  std::vector<at::Tensor> finite;
+  for (const auto& g : grads) finite.push_back(at::isfinite(g).all());
+  return at::stack(finite).all().item<bool>();
+}
 }  // namespace
 
 void to_channels_last(torch::nn::Module& module) {
@@ -76,6 +84,8 @@ TrainStepOptions train_step_options(const Config& config) {
   o.precision = config.train.precision;
   o.seed = config.train.seed;
   o.detect_anomaly = config.train.detect_anomaly;
+  o.skip_non_finite = config.train.nan_policy == NanPolicy::kSkip &&
+                      config.train.precision != Precision::kFloat16Mixed;
   return o;
 }
 
@@ -87,6 +97,8 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
       why_eager_ = CudaGraph::unavailable_reason();
     } else if (!device.is_cuda()) {
       why_eager_ = "CUDA graphs need a CUDA device";
+    } else if (config.skip_non_finite) {
+      why_eager_ = "nan_policy: skip checks every step's gradients on the host";
     } else if (!compat::fused_sgd_available(device)) {
       why_eager_ = "this LibTorch has no fused SGD kernel to update on the device";
     } else if (config.optim.optimizer != OptimizerKind::kSgd) {
@@ -225,7 +237,9 @@ StepResult TrainStep::run(std::vector<DeviceBatch>& micro_batches, double lr, in
 
 bool TrainStep::update_from_gradients() {
   // Unscale, clip and step; an fp16 overflow skips the step and lowers the scale.
-  const bool stepped = scaler_->unscale(optimizer_->gradients());
+  bool stepped = scaler_->unscale(optimizer_->gradients());
+  // The gradients, not the loss: after DDP's all-reduce they are the same on every rank.
+  if (stepped && options_.skip_non_finite) stepped = gradients_are_finite(optimizer_->gradients());
   if (stepped) {
     clip_gradients();
     optimizer_->step();

@@ -28,6 +28,12 @@ std::string percent(double fraction) {
   return std::isnan(fraction) ? std::string("n/a") : str_printf("%.2f%%", 100.0 * fraction);
 }
 
+/// Where a stopped run can resume from, if anywhere.
+std::string last_checkpoint_note(const std::string& last) {
+  return path_exists(last) ? last + " holds the last checkpoint written."
+                           : std::string("No checkpoint was written yet.");
+}
+
 }  // namespace
 
 Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths paths,
@@ -39,6 +45,7 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
       stop_requested_(std::move(stop_requested)),
       checkpoints_(paths_.checkpoints_dir, config_.model.arch, config_.output.save_top_k,
                    config_.output.monitor == "val_ema/acc1" ? "val_ema_acc1" : "val_acc1") {
+  step_options_skip_non_finite_ = train_step_options(config_).skip_non_finite;
   if (!context_.group) context_.group = ProcessGroup::single_process(context_.device);
   const c10::Device device = context_.device;
   step_ = std::make_unique<TrainStep>(train_step_options(config_), device,
@@ -60,7 +67,12 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   if (context_.is_main()) {
     ensure_directory(paths_.output_dir);
     csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
+    // A process killed in the middle of a checkpoint write left its temporary file.
+    if (const int stale = checkpoints_.remove_stale_files(); stale > 0)
+      log_info(str_cat("removed ", stale, " temporary file(s) a killed run left in ",
+                       paths_.checkpoints_dir));
   }
+  last_checkpoint_time_ = Clock::now();
 }
 
 Trainer::~Trainer() {
@@ -197,12 +209,14 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     meter.step_done(b, images, progress_.global_step, step_->optimizer().lr(), last_loss_);
 
     // 4. A stop signal (agreed by every rank) saves a mid-epoch checkpoint and ends the epoch,
-    // between optimizer steps.
+    // between optimizer steps; a periodic one (every n steps or minutes) is written in the
+    // background.
     if (b < steps && stop_signal() != 0) {
       meter.finish();
       save_last_checkpoint(&sums);
       return EpochEnd::kStopped;
     }
+    if (b < steps && periodic_checkpoint_due()) save_last_checkpoint(&sums, true);
   }
   meter.finish();
 
@@ -236,6 +250,11 @@ void Trainer::train_step(std::vector<DeviceBatch>& inputs, double lr, MetricSums
   ++progress_.global_step;
   if (ema_) ema_->after_step(step_->model(), progress_.global_step, step_in_epoch, progress_.epoch);
   last_loss_ = result.loss;
+  if (!result.stepped && step_options_skip_non_finite_) {
+    skipped_non_finite_step(lr);  // not counted in the epoch's loss and accuracy
+    return;
+  }
+  skipped_in_a_row_ = 0;
   sums.add_loss(result.loss, n);
   if (!result.mixed) {
     std::vector<at::Tensor> labels;
@@ -328,7 +347,21 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
   context_.group->barrier();
 }
 
-void Trainer::save_last_checkpoint(const MetricSums* partial) {
+bool Trainer::periodic_checkpoint_due() {
+  // Steps are the same on every rank; rank 0's clock is proposed to the others (as a stop is),
+  // so that all of them take part in the checkpoint after the same step.
+  const int64_t every = config_.output.checkpoint_every_n_steps;
+  bool due = every > 0 && progress_.global_step % every == 0;
+  const double minutes = config_.output.checkpoint_every_minutes;
+  if (minutes > 0) {
+    const bool late = context_.is_main() && seconds_since(last_checkpoint_time_) >= minutes * 60;
+    due = context_.group->agree_checkpoint(progress_.global_step, late) || due;
+  }
+  if (due) last_checkpoint_time_ = Clock::now();
+  return due;
+}
+
+void Trainer::save_last_checkpoint(const MetricSums* partial, bool background) {
   // Every rank takes part: the epoch's partial sums over all ranks, and (without sync BN) the
   // running statistics averaged for the file only.
   MetricSums global(context_.device);
@@ -344,9 +377,23 @@ void Trainer::save_last_checkpoint(const MetricSums* partial) {
     if (!context_.is_main()) return;
     CheckpointData data = snapshot();
     if (partial != nullptr) global.store(data.progress);
-    checkpoints_.save_last(std::move(data));
+    if (!background) {
+      checkpoints_.save_last(std::move(data));
+    } else {
+      // What the step waits for: the copy of the state (off the device on a GPU).
+      const Clock::time_point copy_start = Clock::now();
+      const bool started = checkpoints_.save_last_in_background(data);
+      log_debug(started ? str_cat("step ", progress_.global_step,
+                                  ": periodic checkpoint, state copied in ",
+                                  str_printf("%.1f", 1000 * seconds_since(copy_start)),
+                                  " ms, written in the background")
+                        : str_cat("step ", progress_.global_step,
+                                  ": the previous checkpoint is still being written; this one "
+                                  "is skipped"));
+    }
   });
-  context_.group->barrier();
+  // A write in the background is not waited for: its failure stops rank 0 at its next save.
+  if (!background) context_.group->barrier();
 }
 
 CheckpointData Trainer::snapshot() const {
@@ -383,15 +430,43 @@ int Trainer::stop_signal() const {
   return context_.group->agree_stop(progress_.global_step, local);
 }
 
-void Trainer::check_loss_is_finite(double loss) const {
+std::string Trainer::non_finite_report(double loss, double lr) const {
+  return str_cat(
+      "the training loss is ", format_number(loss), " at step ", progress_.global_step, " (epoch ",
+      progress_.epoch, ", lr ", format_number(lr), "); the last finite loss ",
+      last_finite_step_ < 0
+          ? std::string("was never seen")
+          : str_cat("was ", format_number(last_finite_loss_), " at step ", last_finite_step_));
+}
+
+void Trainer::check_loss_is_finite(double loss) {
   const bool no_loss_yet = !last_loss_.defined();
-  if (std::isfinite(loss) || no_loss_yet) return;
+  if (std::isfinite(loss)) {
+    last_finite_loss_ = loss;
+    last_finite_step_ = progress_.global_step;
+  }
+  // nan_policy: skip judges each step by its gradients (skipped_non_finite_step).
+  if (std::isfinite(loss) || no_loss_yet || step_options_skip_non_finite_) return;
   throw RuntimeError(str_cat(
-      "the training loss became ", format_number(loss), " at step ", progress_.global_step,
-      " (epoch ", progress_.epoch, "). The run diverged: lower lr (effective ",
+      non_finite_report(loss, step_->optimizer().lr()), ". The run diverged: lower lr (effective ",
       format_number(plan_.effective_lr),
-      "), set gradient_clip_val, or use precision "
-      "bf16-mixed instead of 16-mixed. checkpoints/last.ckpt holds the last finished epoch."));
+      "), set gradient_clip_val, use precision bf16-mixed instead of 16-mixed, or nan_policy: "
+      "skip. ",
+      last_checkpoint_note(checkpoints_.last_path())));
+}
+
+void Trainer::skipped_non_finite_step(double lr) {
+  ++skipped_in_a_row_;
+  const std::string report = non_finite_report(last_loss_.item<double>(), lr);
+  const int limit = config_.train.nan_skip_limit;
+  if (skipped_in_a_row_ > limit)
+    throw RuntimeError(
+        str_cat(report, ". ", skipped_in_a_row_,
+                " steps in a row had NaN or inf gradients, more than nan_skip_limit (", limit,
+                "): the run diverged. Lower lr (effective ", format_number(plan_.effective_lr),
+                ") or set gradient_clip_val. ", last_checkpoint_note(checkpoints_.last_path())));
+  log_warn(str_cat(report, ": NaN or inf gradients, the update is skipped (nan_policy: skip, ",
+                   skipped_in_a_row_, " of at most ", limit, " in a row)"));
 }
 
 }  // namespace imagenet

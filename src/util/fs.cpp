@@ -3,10 +3,13 @@
 
 #include <fcntl.h>
 #include <ftw.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -52,11 +55,7 @@ std::string temporary_path_for(const std::string& path) {
   return str_cat(path, ".tmp.", ::getpid());
 }
 
-namespace {
-
-/// Writes `content` to a temporary file next to `path` and returns its name; on failure the
-/// temporary file is gone.
-std::string write_temporary(const std::string& path, std::string_view content) {
+std::string write_temporary_file(const std::string& path, std::string_view content) {
   const std::string tmp = temporary_path_for(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError(str_cat("cannot create ", tmp, ": ", errno_text()));
@@ -75,10 +74,25 @@ std::string write_temporary(const std::string& path, std::string_view content) {
   return tmp;
 }
 
-}  // namespace
+int remove_stale_temporary_files(const std::string& dir) {
+  int removed = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const size_t at = name.rfind(".tmp.");
+    if (at == std::string::npos || at + 5 >= name.size()) continue;
+    const std::string pid_text = name.substr(at + 5);
+    if (pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    // Alive (or another user's, EPERM): not ours to remove.
+    if (pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)) continue;
+    if (::unlink(it->path().c_str()) == 0) ++removed;
+  }
+  return removed;
+}
 
 void write_file_replace(const std::string& path, std::string_view content) {
-  const std::string tmp = write_temporary(path, content);
+  const std::string tmp = write_temporary_file(path, content);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     std::string error = errno_text();
     ::unlink(tmp.c_str());
@@ -87,7 +101,12 @@ void write_file_replace(const std::string& path, std::string_view content) {
 }
 
 void commit_file_atomic(const std::string& temporary_path, const std::string& final_path) {
-  fsync_path(temporary_path, /*directory=*/false);
+  try {
+    fsync_path(temporary_path, /*directory=*/false);  // EIO or ENOSPC may only show here
+  } catch (...) {
+    ::unlink(temporary_path.c_str());  // a full disk must not keep a half-written copy too
+    throw;
+  }
   if (::rename(temporary_path.c_str(), final_path.c_str()) != 0) {
     std::string error = errno_text();
     ::unlink(temporary_path.c_str());
@@ -97,19 +116,25 @@ void commit_file_atomic(const std::string& temporary_path, const std::string& fi
 }
 
 void write_file_atomic(const std::string& path, std::string_view content) {
-  commit_file_atomic(write_temporary(path, content), path);
+  commit_file_atomic(write_temporary_file(path, content), path);
 }
 
 void append_file_durable(const std::string& path, std::string_view content) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) throw RuntimeError(str_cat("cannot open ", path, " for appending: ", errno_text()));
+  struct stat st {};
+  const bool sized = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
   try {
     write_all(fd, content, path);
+    if (::fdatasync(fd) != 0 && errno != EINVAL && errno != EROFS)
+      throw RuntimeError(str_cat("cannot sync ", path, ": ", errno_text()));
   } catch (...) {
+    // A full disk may have taken part of the text: cut the file back to what it held, so
+    // that it still ends with a whole line (a CSV keeps every earlier row readable).
+    if (sized && ::ftruncate(fd, st.st_size) == 0) ::fdatasync(fd);
     ::close(fd);
     throw;
   }
-  ::fdatasync(fd);
   ::close(fd);
 }
 
@@ -142,6 +167,12 @@ bool remove_file(const std::string& path) {
   if (::unlink(path.c_str()) == 0) return true;
   if (errno == ENOENT) return false;
   throw RuntimeError(str_cat("cannot remove ", path, ": ", errno_text()));
+}
+
+int64_t available_bytes(const std::string& path) {
+  struct statvfs st {};
+  if (::statvfs(path.c_str(), &st) != 0 || st.f_frsize == 0 || st.f_blocks == 0) return -1;
+  return static_cast<int64_t>(st.f_bavail) * static_cast<int64_t>(st.f_frsize);
 }
 
 bool path_exists(const std::string& path) {

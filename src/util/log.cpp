@@ -12,6 +12,8 @@
 #include <memory>
 #include <mutex>
 
+#include "imagenet/util/strings.h"
+
 namespace imagenet {
 namespace {
 
@@ -21,7 +23,8 @@ struct LogState {
   std::shared_ptr<spdlog::logger> console;
   std::shared_ptr<spdlog::logger> file;
   std::string file_path;
-  std::string status;  // current live line, "" when none is shown
+  std::string file_error;  // set by the file logger's error handler (under `mutex`)
+  std::string status;      // current live line, "" when none is shown
   bool tty = false;
 };
 
@@ -57,6 +60,16 @@ void write(spdlog::level::level_enum level, const std::string& message, bool to_
   if (s.file) {
     s.file->log(level, text);
     if (level >= spdlog::level::warn) s.file->flush();
+    if (!s.file_error.empty()) {
+      // A full disk (or EIO) under the log file: the run goes on, logging to the console only;
+      // said once, not at every line. metrics.csv and checkpoints stop the run instead.
+      s.console->log(spdlog::level::warn,
+                     str_cat("warning: cannot write the log file ", s.file_path, " (", s.file_error,
+                             "): logging to the console only from now on."));
+      s.file.reset();
+      s.file_path.clear();
+      s.file_error.clear();
+    }
   }
   const bool console =
       s.options.console || (s.options.console_errors && level >= spdlog::level::err);
@@ -88,6 +101,10 @@ void log_open_file(const std::string& path) {
   logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
   logger->set_level(spdlog::level::debug);
   logger->flush_on(spdlog::level::info);
+  // Called inside a log call, under s.mutex (write() holds it): only note the error there.
+  logger->set_error_handler([&s](const std::string& message) {
+    if (s.file_error.empty()) s.file_error = message;
+  });
   std::lock_guard<std::mutex> lock(s.mutex);
   s.file = logger;
   s.file_path = path;

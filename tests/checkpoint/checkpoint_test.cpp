@@ -1,6 +1,7 @@
 // Tests checkpoint/checkpoint: the round trip of every field, and refusals of other files.
 #include "imagenet/checkpoint/checkpoint.h"
 
+#include <caffe2/serialize/inline_container.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -83,6 +84,97 @@ TEST(Checkpoint, RefusesOtherFiles) {
   std::vector<char> other = torch::pickle_save(torch::IValue(torch::ones({2})));
   testing::write_text(dir.file("tensor.ckpt"), std::string(other.begin(), other.end()));
   EXPECT_THROW(load_checkpoint(dir.file("tensor.ckpt")), UsageError);
+}
+
+TEST(Checkpoint, AFlippedByteOrACutIsRefusedNamingTheFileAndTheDamage) {
+  // LibTorch reads neither the zip's CRCs nor its end: without the check, a flipped bit in a
+  // weight loads silently.
+  testing::TempDir dir;
+  CheckpointData d = sample();
+  save_checkpoint(dir.file("good.ckpt"), d);
+  std::string bytes = read_file(dir.file("good.ckpt"));
+  // The 12 floats of fc.weight, found by their bytes; the third one's sign flipped.
+  const at::Tensor fc = d.state_dict.at("fc.weight");
+  const std::string raw(static_cast<const char*>(fc.data_ptr()), fc.numel() * sizeof(float));
+  const size_t at = bytes.find(raw);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 2 * sizeof(float) + 3] ^= 0x80;
+  testing::write_text(dir.file("flipped.ckpt"), bytes);
+  try {
+    load_checkpoint(dir.file("flipped.ckpt"));
+    FAIL() << "a damaged checkpoint loaded";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find(dir.file("flipped.ckpt") + " is damaged: "), std::string::npos) << m;
+    EXPECT_NE(m.find("recorded,"), std::string::npos) << m;
+    EXPECT_NE(m.find("computed (the data is damaged)"), std::string::npos) << m;
+  }
+  bytes[at + 2 * sizeof(float) + 3] ^= 0x80;
+  testing::write_text(dir.file("cut.ckpt"), bytes.substr(0, bytes.size() - 1));
+  try {
+    load_checkpoint(dir.file("cut.ckpt"));
+    FAIL() << "a cut checkpoint loaded";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("is damaged: no zip end record"), std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(Checkpoint, APickleClaimingGigabytesIsRefusedBeforeLibTorchAllocatesThem) {
+  // Sound CRCs (LibTorch's own writer), but a string opcode claiming 1.9 GB: LibTorch's
+  // unpickler would allocate that before reading (the checkpoint fuzzer's find).
+  std::string pickle = "\x80\x02X";
+  const uint32_t claimed = 1903453033;
+  pickle.append(reinterpret_cast<const char*>(&claimed), 4);
+  pickle += "short.";
+  std::string archive;
+  {
+    caffe2::serialize::PyTorchStreamWriter writer([&](const void* bytes, size_t n) {
+      archive.append(static_cast<const char*>(bytes), n);
+      return n;
+    });
+    writer.writeRecord("data.pkl", pickle.data(), pickle.size());
+    writer.writeEndOfFile();
+  }
+  testing::TempDir dir;
+  testing::write_text(dir.file("bomb.ckpt"), archive);
+  try {
+    load_checkpoint(dir.file("bomb.ckpt"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.file("bomb.ckpt") +
+                                         " is not a checkpoint this program writes: "
+                                         "archive/data.pkl: opcode 'X' at byte 2 claims "
+                                         "1903453033 bytes, 6 remain.");
+  }
+}
+
+TEST(Checkpoint, AFolderOrAFieldOfTheWrongTypeIsAUsageError) {
+  testing::TempDir dir;
+  try {
+    load_checkpoint(dir.path());  // was "basic_filebuf::underflow error reading the file"
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_EQ(std::string(e.what()),
+              dir.path() + " is a folder: give a checkpoint file (.ckpt) in it.");
+  }
+  // Our format, with a string where the version number goes: LibTorch's c10::Error from
+  // toInt() becomes a UsageError naming the file.
+  c10::impl::GenericDict root(c10::StringType::get(), c10::AnyType::get());
+  root.insert("format", std::string("imagenet_train"));
+  root.insert("format_version", std::string("one"));
+  std::vector<char> bytes = torch::pickle_save(root);
+  testing::write_text(dir.file("typed.ckpt"), std::string(bytes.begin(), bytes.end()));
+  try {
+    load_checkpoint(dir.file("typed.ckpt"));
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find(dir.file("typed.ckpt") +
+                                         " is not an imagenet_train checkpoint (a field has the "
+                                         "wrong type"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(Checkpoint, OverwriteIsAtomic) {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "imagenet/data/image_decoder.h"
 #include "imagenet/data/prepare.h"
 #include "imagenet/util/error.h"
 #include "test_support.h"
@@ -285,6 +286,21 @@ TEST(BatchLoader, UnreadableImagesAreCountedAndReplaced) {
     EXPECT_NE(message.find("could not be read"), std::string::npos) << message;
     EXPECT_NE(message.find(dir.path()), std::string::npos) << message;
   }
+}
+
+TEST(BatchLoader, MaxImagePixelsReachesTheDecoder) {
+  TempDir dir;
+  auto index = make_dataset(dir, "train");
+  LoaderOptions o = train_options(2);
+  EXPECT_EQ(o.max_image_pixels, kDefaultMaxImagePixels);
+  o.max_bad_fraction = 1.0;
+  o.max_image_pixels = 10;  // every test image has more: each one and its stand-ins are bad
+  BatchLoader loader(index, o);
+  EXPECT_THROW(load_epoch(loader, 0), RuntimeError);
+  const LoaderEpochStats stats = loader.epoch_stats();
+  ASSERT_FALSE(stats.bad_examples.empty());
+  EXPECT_NE(stats.bad_examples[0].find("more than the limit of 10"), std::string::npos)
+      << stats.bad_examples[0];
 }
 
 }  // namespace

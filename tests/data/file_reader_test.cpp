@@ -3,6 +3,8 @@
 #include "imagenet/data/file_reader.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
@@ -37,6 +39,38 @@ TEST(FileReader, ReadsWholeFilesAndReportsMissingOnesWithoutRetrying) {
     EXPECT_EQ(std::string(e.what()).find("retries"), std::string::npos) << e.what();
   }
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 1.0);
+}
+
+TEST(FileReader, NonRegularAndHugeFilesAreRefusedWithoutBlockingOrRetrying) {
+  // A FIFO named like an image would block open() forever; a link to /dev/zero would read
+  // without end. Both are bad samples at once (a hang here fails the test by its timeout).
+  TempDir dir;
+  ASSERT_EQ(::mkfifo(dir.file("fifo.jpg").c_str(), 0644), 0);
+  ASSERT_EQ(::symlink("/dev/zero", dir.file("zero.jpg").c_str()), 0);
+  ReadPolicy policy;
+  policy.retries = 5;
+  policy.first_backoff_seconds = 10.0;  // a retry would take the test past its timeout
+  std::vector<uint8_t> buffer;
+  for (const char* name : {"fifo.jpg", "zero.jpg"}) {
+    try {
+      read_file_with_retries(dir.file(name), buffer, policy);
+      ADD_FAILURE() << name << " was read";
+    } catch (const DecodeError& e) {
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
+  testing::write_text(dir.file("big.jpg"), std::string(1000, 'x'));
+  policy.max_file_bytes = 999;
+  try {
+    read_file_with_retries(dir.file("big.jpg"), buffer, policy);
+    ADD_FAILURE() << "big.jpg was read";
+  } catch (const DecodeError& e) {
+    EXPECT_NE(std::string(e.what()).find("1000 bytes, more than any image"), std::string::npos)
+        << e.what();
+  }
+  policy.max_file_bytes = 1000;
+  EXPECT_EQ(read_file_with_retries(dir.file("big.jpg"), buffer, policy), 0);
+  EXPECT_EQ(buffer.size(), 1000u);
 }
 
 TEST(FileReader, TransientErrorsAreThoseARetryMayCure) {

@@ -76,5 +76,59 @@ TEST(IndexCache, ADamagedCacheFileIsIgnored) {
   EXPECT_EQ(index.samples.size(), 1u);
 }
 
+TEST(IndexCache, AnyNameSurvivesTheCache) {
+  // v1 wrote names raw: a class with a space broke its line, a file name with a newline made
+  // two names of one.
+  TempDir dir;
+  const std::vector<std::string> classes = {"chat noir", "100% dog"};
+  const std::vector<std::string> files = {"été 1.jpg", "line\nbreak.jpg", "tab\there.png",
+                                          "%41.jpg"};
+  for (const auto& c : classes)
+    for (const auto& f : files) write_text(dir.file("train/" + c + "/" + f), "x");
+  IndexCacheOptions options;
+  options.cache_dir = dir.file("cache");
+  IndexCacheReport report;
+  const DatasetIndex first = scan_image_folder_cached(dir.file("train"), classes, options, &report);
+  const DatasetIndex second =
+      scan_image_folder_cached(dir.file("train"), classes, options, &report);
+  EXPECT_EQ(report.classes_reused, 2);
+  ASSERT_EQ(second.samples.size(), 8u);
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(second.samples[i].path, first.samples[i].path);
+  EXPECT_EQ(second.samples[0].path, dir.file("train/chat noir/%41.jpg"));
+  EXPECT_EQ(second.samples[1].path, dir.file("train/chat noir/line\nbreak.jpg"));
+  // The file itself is one line per name.
+  const std::string text = read_file(report.cache_path);
+  EXPECT_NE(text.find("\nclass chat%20noir "), std::string::npos) << text;
+  EXPECT_NE(text.find("\nline%0Abreak.jpg\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n%2541.jpg\n"), std::string::npos) << text;
+}
+
+TEST(IndexCache, ForgedOrDamagedFilesAreNotUsed) {
+  const std::string split = "/d/train";
+  const std::string head = "imagenet_train index v2\nsplit /d/train\n";
+  std::map<std::string, CachedClassListing> out;
+  ASSERT_TRUE(parse_index_cache(head + "class a 5 1\nx.jpg\n", split, &out));
+  EXPECT_EQ(out.at("a").names, std::vector<std::string>{"x.jpg"});
+  EXPECT_EQ(out.at("a").mtime_ns, 5);
+  for (const std::string& bad :
+       {head + "class a 5 1\n../../etc/passwd\n",  // a path, not a name
+        head + "class .. 5 1\nx.jpg\n",
+        head + "class a 5 1\nx%00.jpg\n",                   // NUL
+        head + "class a 5 1\nx%2.jpg\n",                    // a broken escape
+        head + "class a 5 1\nx y.jpg\n",                    // a raw space: not written by v2
+        head + "class a 5 1000000000000000000\nx.jpg\n",    // counts more names than it has
+        head + "class a 5 1\nx.jpg",                        // the last newline missing: cut short
+        head + "class a 5 1\nx.jpg\nclass a 6 1\ny.jpg\n",  // a class twice
+        head + "class a five 1\nx.jpg\n",
+        std::string("imagenet_train index v2\nsplit /other\nclass a 5 1\nx.jpg\n")}) {
+    EXPECT_FALSE(parse_index_cache(bad, split, &out)) << bad;
+    EXPECT_TRUE(out.empty());
+  }
+  // The writer's output parses back to the same listing.
+  std::map<std::string, CachedClassListing> listing = {{"a b", {7, {"1 2.jpg", "%.png"}}}};
+  ASSERT_TRUE(parse_index_cache(format_index_cache(split, listing), split, &out));
+  EXPECT_EQ(out.at("a b").names, listing.at("a b").names);
+}
+
 }  // namespace
 }  // namespace imagenet

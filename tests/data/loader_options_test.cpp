@@ -6,6 +6,7 @@
 
 #include <cstdlib>
 
+#include "imagenet/data/image_decoder.h"
 #include "imagenet/util/error.h"
 
 namespace imagenet {
@@ -30,6 +31,9 @@ TEST(LoaderOptions, TrainingAndValidationFromTheConfig) {
   EXPECT_EQ(train.io_threads, 48);
   EXPECT_EQ(train.read_policy.retries, 5);
   EXPECT_EQ(train.read_policy.injected_latency_seconds, 0.0);
+  EXPECT_EQ(train.max_image_pixels, kDefaultMaxImagePixels);  // the config's default is Pillow's
+  c.data.max_image_pixels = 1000;
+  EXPECT_EQ(loader_options_from_config(c, true).max_image_pixels, 1000);
   LoaderOptions val = loader_options_from_config(c, false);
   EXPECT_EQ(val.batch_size, 100);
   EXPECT_EQ(val.transform.size, 224);

@@ -73,6 +73,26 @@ TEST(ProcessGroup, RanksAgreeOnTheStepToStopAfter) {
   EXPECT_EQ(seen[1], expected);
 }
 
+TEST(ProcessGroup, RanksAgreeOnEachPeriodicCheckpointStep) {
+  IMAGENET_SKIP_WITHOUT_GLOO();
+  std::vector<std::vector<int64_t>> seen(2);
+  run_ranks(2, [&](int rank, ProcessGroup& group) {
+    int64_t last = 0;
+    for (int64_t steps = 1; steps <= 10; ++steps) {
+      group.barrier();  // stands in for the step's gradient all-reduce
+      // Rank 0's clock says "due" 3 steps after the last checkpoint, until one is agreed.
+      const bool due = rank == 0 && steps - last >= 3;
+      if (group.agree_checkpoint(steps, due)) {
+        seen[rank].push_back(steps);
+        last = steps;
+      }
+    }
+  });
+  const std::vector<int64_t> expected{4, 8};
+  EXPECT_EQ(seen[0], expected);
+  EXPECT_EQ(seen[1], expected);
+}
+
 TEST(ProcessGroup, ARankThatNeverArrivesEndsTheRendezvous) {
   IMAGENET_SKIP_WITHOUT_GLOO();
   ProcessGroupOptions o = loopback_options(0, 2, find_free_port(), std::chrono::seconds(1));

@@ -28,7 +28,7 @@ expect_in_file out.txt "data_root is not set"
 mkdir -p only_train/train/a && cp data/train/class_000/00000.jpg only_train/train/a/
 run_expect 2 out.txt -- "$BIN" --data_root only_train --output_dir run_x
 expect_in_file out.txt "only_train has no val/ folder"
-cp -r data empty_class && mkdir -p empty_class/train/class_009 && touch empty_class/train/class_009/readme.txt
+cp -r data empty_class && mkdir -p empty_class/{train,val}/class_009 && touch empty_class/train/class_009/readme.txt
 run_expect 2 out.txt -- "$BIN" --data_root empty_class --output_dir run_x
 expect_in_file out.txt "empty_class/train/class_009 has no images"
 run_expect 2 out.txt -- "$BIN" --data_root data --set num_classes=7 --output_dir run_x
@@ -58,7 +58,7 @@ run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/nothing.ckpt
 expect_in_file out.txt "checkpoint not found"
 echo garbage > bad.ckpt
 run_expect 2 out.txt -- "$BIN" --resume bad.ckpt
-expect_in_file out.txt "bad.ckpt is not a readable checkpoint"
+expect_in_file out.txt "bad.ckpt is not an imagenet_train checkpoint (not a zip archive)"
 run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/last.ckpt --set model=resnet34
 expect_in_file out.txt "holds a resnet18 model; the config asks for resnet34"
 mkdir -p other/train other/val && for c in x y z w; do

@@ -157,5 +157,34 @@ TEST(TrainStep, AccumulationOverTwoProcessesAllReducesTheLastMicroBatch) {
     EXPECT_TRUE(torch::equal(tensor, ranks[1].at(name))) << name << " differs between ranks";
 }
 
+TEST(TrainStep, NanPolicySkipDropsTheUpdateOfANonFiniteStep) {
+  Config config;
+  config.train.nan_policy = NanPolicy::kSkip;
+  EXPECT_TRUE(train_step_options(config).skip_non_finite);
+  config.train.precision = Precision::kFloat16Mixed;  // its loss scaler skips on its own
+  EXPECT_FALSE(train_step_options(config).skip_non_finite);
+
+  for (const bool skip : {true, false}) {
+    TrainStepOptions o = tiny_options(false);
+    o.skip_non_finite = skip;
+    TrainStep step(o, c10::Device(c10::kCPU), 2);
+    const at::Tensor before = step.model()->fc->weight.detach().clone();
+    DeviceBatch b = batch_with_a_nan();
+    StepResult r = step.run(b, 0.1, 0);
+    EXPECT_TRUE(std::isnan(r.loss.item<double>()));
+    EXPECT_EQ(r.stepped, !skip);
+    const at::Tensor after = step.model()->fc->weight.detach();
+    if (skip) {
+      EXPECT_TRUE(at::equal(before, after)) << "a skipped step changed the weights";
+      DeviceBatch good;
+      good.images = at::randn({2, 3, 32, 32});
+      good.labels = at::tensor({0, 1}, at::kLong);
+      EXPECT_TRUE(step.run(good, 0.1, 1).stepped) << "a finite step after a skip is skipped";
+    } else {
+      EXPECT_TRUE(at::isnan(after).any().item<bool>()) << "without skip NaN reaches the weights";
+    }
+  }
+}
+
 }  // namespace
 }  // namespace imagenet

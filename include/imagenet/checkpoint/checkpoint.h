@@ -52,8 +52,23 @@ struct CheckpointData {
   at::Tensor scaler_growth_tracker;
 };
 
-/// Writes `data` to `path` atomically; a crash leaves the previous file intact.
-void save_checkpoint(const std::string& path, const CheckpointData& data);
+/// Writes `data` to `path` atomically; a crash leaves the previous file intact. Throws
+/// RuntimeError naming the path when the file system has less free space than the file needs
+/// (checked before writing, where statvfs knows) or the write fails (ENOSPC, EDQUOT, EIO, a
+/// read-only folder): the previous file is intact then, and no temporary file is left.
+struct CheckpointSaveOptions {
+  /// Tests only (IMAGENET_TEST_CHECKPOINT_PAUSE_MS): a pause after the free-space check and one
+  /// after the temporary file is written, each announced in the log, so that a test can fill
+  /// the disk or kill the process at exactly those moments.
+  double test_pause_seconds = 0;
+};
+
+void save_checkpoint(const std::string& path, const CheckpointData& data,
+                     const CheckpointSaveOptions& options = {});
+
+/// The pause IMAGENET_TEST_CHECKPOINT_PAUSE_MS asks for, in seconds (0 when unset). Throws
+/// UsageError when it is not a number of milliseconds.
+double checkpoint_test_pause_from_env();
 
 /// Reads a checkpoint written by save_checkpoint. Throws UsageError when the file is missing or
 /// is not such a checkpoint.

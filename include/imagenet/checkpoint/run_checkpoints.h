@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "imagenet/checkpoint/checkpoint.h"
+#include "imagenet/checkpoint/checkpoint_writer.h"
 #include "imagenet/checkpoint/top_k.h"
 
 namespace imagenet {
@@ -16,7 +17,8 @@ namespace imagenet {
 class RunCheckpoints {
  public:
   /// `prefix` starts the top-k names ("resnet50-epoch=07-val_acc1=0.6123.ckpt").
-  /// `metric` names the ranked score in them (top_k.h).
+  /// `metric` names the ranked score in them (top_k.h). Reads the test hook
+  /// IMAGENET_TEST_CHECKPOINT_PAUSE_MS (checkpoint.h).
   RunCheckpoints(std::string checkpoints_dir, std::string prefix, int save_top_k,
                  std::string metric = "val_acc1");
 
@@ -28,8 +30,21 @@ class RunCheckpoints {
   /// rewritten.
   void save_epoch(int64_t epoch, double score, CheckpointData data);
 
-  /// last.ckpt alone (a stop mid-epoch).
+  /// last.ckpt alone (a stop mid-epoch), after any background write.
   void save_last(CheckpointData data);
+
+  /// last.ckpt alone, written on the writer's thread from a CPU copy of `data` made now (a
+  /// periodic checkpoint). Returns false, writing nothing, while the previous background write
+  /// is still in flight. Rethrows the failure of the previous background write.
+  bool save_last_in_background(const CheckpointData& data);
+
+  /// Waits for a background write; rethrows its failure (a full disk...). Every other save
+  /// waits first, so writes never overlap.
+  void wait();
+
+  /// Removes what a killed process left in the folder: temporary files of atomic writes.
+  /// Returns how many.
+  int remove_stale_files();
 
   /// Best first.
   const std::vector<TopKEntry>& top_k() const { return top_k_.entries(); }
@@ -39,6 +54,8 @@ class RunCheckpoints {
   std::string dir_;
   TopKCheckpoints top_k_;
   std::string resumed_from_;
+  CheckpointSaveOptions save_options_;
+  CheckpointWriter writer_;  // last: its destructor waits for a write that uses the above
 };
 
 }  // namespace imagenet

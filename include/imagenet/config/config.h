@@ -18,6 +18,7 @@ enum class LrScheduler { kCosine, kConstant, kStep, kMultiStep };
 /// auto: sqrt for adamw and lamb, linear for sgd (timm's rule).
 enum class LrScaling { kAuto, kLinear, kSqrt, kNone };
 enum class OptimizerKind { kSgd, kAdamW, kLamb };
+enum class NanPolicy { kStop, kSkip };
 enum class ClipAlgorithm { kNorm, kValue };
 enum class DataFormat { kFolders, kShards };
 /// The filter of the training crop's resize (and of geometric augmentations).
@@ -79,6 +80,9 @@ struct DataConfig {
   BatchLimit limit_train_batches;
   BatchLimit limit_val_batches;
   double max_bad_samples_fraction = 0.001;
+  /// Images whose header claims more pixels are refused as bad samples (Pillow's
+  /// MAX_IMAGE_PIXELS; kDefaultMaxImagePixels of image_decoder.h).
+  int64_t max_image_pixels = 89'478'485;
   /// Folder of the cached dataset index; empty: <output_dir>/index_cache.
   std::string index_cache_dir;
   /// data_root s3://...: the store (empty: AWS_ENDPOINT_URL or AWS), region, profile, and
@@ -168,6 +172,10 @@ struct TrainConfig {
   bool cudnn_benchmark = true;
   bool tf32 = true;
   bool detect_anomaly = false;
+  /// What a NaN or inf training loss (fp32, bf16) does: stop the run, or skip the step (at most
+  /// nan_skip_limit times in a row). fp16's loss scaler skips overflowing steps regardless.
+  NanPolicy nan_policy = NanPolicy::kStop;
+  int nan_skip_limit = 10;
 };
 
 enum class DistBackendChoice { kAuto, kNccl, kGloo };
@@ -193,6 +201,10 @@ struct OutputConfig {
   /// The metric save_top_k ranks by: val/acc1 or val_ema/acc1.
   std::string monitor = "val/acc1";
   int log_every_n_steps = 50;
+  /// Mid-epoch last.ckpt every this many optimizer steps (0: off).
+  int checkpoint_every_n_steps = 0;
+  /// Mid-epoch last.ckpt every this many minutes of training (0: off).
+  double checkpoint_every_minutes = 30.0;
   bool use_wandb = false;
   std::string wandb_project;
   std::string wandb_name;

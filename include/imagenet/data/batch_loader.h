@@ -83,6 +83,8 @@ struct LoaderOptions {
   int64_t max_batches = 0;
   /// Stop with an error when more than this fraction of an epoch's images are unreadable.
   double max_bad_fraction = 0.001;
+  /// Images claiming more pixels are bad samples (ImageDecoder's limit).
+  int64_t max_image_pixels = 89'478'485;
   BufferAllocator allocator;
 };
 

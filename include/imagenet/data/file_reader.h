@@ -16,11 +16,15 @@ struct ReadPolicy {
   double first_backoff_seconds = 0.05;
   /// Added before every open (tests and benchmarks only: imitates a network file system).
   double injected_latency_seconds = 0;
+  /// Whole-file reads refuse larger files (a stray video or disk image named .jpg would
+  /// otherwise be read into memory whole); 1 GiB is far above any image under the pixel limit.
+  uint64_t max_file_bytes = uint64_t{1} << 30;
 };
 
 /// Reads all of `path` into `buffer` (resized to the file's size). Throws DecodeError (a bad
 /// sample) saying why when the file cannot be read, after the retries for errors that may be
-/// transient; a missing or forbidden file is not retried. Returns the retries it took.
+/// transient; a missing or forbidden file, one that is not a regular file (a FIFO would block
+/// the read forever) or one over policy.max_file_bytes is not retried. Returns the retries it took.
 int read_file_with_retries(const std::string& path, std::vector<uint8_t>& buffer,
                            const ReadPolicy& policy);
 

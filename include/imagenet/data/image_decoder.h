@@ -2,8 +2,9 @@
 // through stb_image, always to 8-bit RGB. A JPEG is decoded only as far as a crop needs: the
 // crop's rows (jpeg_skip_scanlines, and nothing below them) and columns (jpeg_crop_scanline), at
 // a reduced DCT scale when the crop is at least twice the output. Grayscale and CMYK JPEGs and
-// grey/alpha PNGs are converted; truncated or malformed files raise DecodeError, which the loader
-// counts and skips.
+// grey/alpha/16-bit PNGs are converted; truncated or malformed files, and headers claiming more
+// pixels than a limit (decompression bombs), raise DecodeError, which the loader counts and
+// skips. EXIF orientation is ignored, as PIL (and so torchvision's ImageFolder) ignores it.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,16 @@ class DecodeError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// Pillow's Image.MAX_IMAGE_PIXELS: the most pixels (width x height) a header may claim before
+/// the image is refused as a decompression bomb, checked before anything is allocated. Pillow
+/// warns above this and refuses above twice it; a warning per image goes unseen in a loader, so
+/// this refuses at once. ImageNet's largest images have well under half of it.
+constexpr int64_t kDefaultMaxImagePixels = 89'478'485;
+
+/// A progressive JPEG may hold any number of scans, each costing a pass over the whole image;
+/// more than this (libjpeg-turbo's own fuzzers use the same bound) is refused as hostile.
+constexpr int kMaxJpegScans = 500;
 
 enum class ImageFormat { kUnknown, kJpeg, kPng };
 
@@ -53,12 +64,14 @@ int dct_scale_denominator(const CropWindow& window, int out_width, int out_heigh
 /// images, so nothing is allocated per image once buffers have grown).
 class ImageDecoder {
  public:
-  ImageDecoder();
+  /// Images whose header claims more than `max_pixels` pixels are refused (DecodeError).
+  explicit ImageDecoder(int64_t max_pixels = kDefaultMaxImagePixels);
   ~ImageDecoder();
   ImageDecoder(const ImageDecoder&) = delete;
   ImageDecoder& operator=(const ImageDecoder&) = delete;
 
-  /// Reads the size from the header only. Throws DecodeError. A decode() of the same buffer
+  /// Reads the size from the header only. Throws DecodeError, also when the size is over the
+  /// pixel limit. A decode() of the same buffer
   /// right after continues from this header instead of parsing it again.
   ImageInfo read_info(const uint8_t* data, size_t size);
 

@@ -33,7 +33,9 @@ struct DatasetIndex {
 bool is_image_file_name(const std::string& name);
 
 /// Class folder names directly under `split_dir`, sorted by name (torchvision's order).
-/// Throws UsageError when the folder is missing or holds no class folders.
+/// Throws UsageError when the folder is missing, cannot be listed or holds no class folders.
+/// Entries that cannot be followed (a looping or dangling symbolic link) are skipped with a
+/// warning; nothing is followed recursively, so no layout makes the scan hang.
 std::vector<std::string> list_class_folders(const std::string& split_dir);
 
 /// `count` classes picked reproducibly from `all` with `seed`, returned sorted by name;
@@ -46,8 +48,17 @@ std::vector<std::string> select_classes(const std::vector<std::string>& all, int
 /// select_classes does.
 std::vector<std::string> select_source_classes(const std::string& root, int count, int64_t seed);
 
+/// Checks the class folders of val/ (`val_classes`, sorted) against train/'s (`train_classes`,
+/// sorted) and the classes a run uses (`selected`, sorted): labels come from train/'s list, so a
+/// val/ class that train/ lacks would be dropped without a word, and a selected class missing in
+/// val/ would go unvalidated. Throws UsageError naming the classes of either kind.
+void check_val_classes(const std::string& val_dir, const std::vector<std::string>& val_classes,
+                       const std::string& train_dir, const std::vector<std::string>& train_classes,
+                       const std::vector<std::string>& selected);
+
 /// The image file names in one class folder, sorted. Throws UsageError naming the folder when
-/// it is missing or has no images.
+/// it is missing, cannot be listed or has no images. Image names that cannot be followed
+/// (looping or dangling symbolic links) are skipped with a warning.
 std::vector<std::string> list_class_images(const std::string& class_dir);
 
 /// A DatasetIndex from the sorted image names of each class (names[i] for classes[i]).

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "imagenet/data/image_folder.h"
@@ -28,6 +30,23 @@ struct IndexCacheReport {
   int classes_reused = 0;   ///< class folders taken from the cache
   int classes_scanned = 0;  ///< class folders listed (new, changed, or --rescan)
 };
+
+/// One class folder as a cache file records it.
+struct CachedClassListing {
+  int64_t mtime_ns = -1;           ///< the folder's modification time
+  std::vector<std::string> names;  ///< its image file names, sorted
+};
+
+/// The text of a cache file for `split_dir` holding `classes` (by class folder name). Names are
+/// written with '%', control characters and spaces percent-encoded, so that any file name
+/// (spaces, newlines, non-ASCII) survives the line-based format.
+std::string format_index_cache(const std::string& split_dir,
+                               const std::map<std::string, CachedClassListing>& classes);
+
+/// Parses what format_index_cache wrote. False, with `out` empty, when the text is for another
+/// folder, another format version, or damaged in any way (never an exception).
+bool parse_index_cache(std::string_view text, const std::string& split_dir,
+                       std::map<std::string, CachedClassListing>* out);
 
 /// scan_image_folder(split_dir, classes), reusing the cached listing of every class folder
 /// whose modification time is unchanged, and writing the cache back when anything was listed.

@@ -37,19 +37,20 @@ struct TarMember {
 /// reads: network file systems fail transiently).
 class TarReader {
  public:
-  /// Opens `path`; throws DecodeError when it cannot be opened.
+  /// Opens `path`; throws DecodeError when it cannot be opened or is not a regular file.
   TarReader(std::string path, ReadPolicy policy);
   /// Reads up to n bytes into dst, returns how many (0: the end); throws when it fails.
   using ByteStream = std::function<size_t(uint8_t* dst, size_t n)>;
-  /// Reads the archive from `stream` (an S3 object); `path` names it in messages. A failure of
-  /// the stream becomes a DecodeError.
-  TarReader(ByteStream stream, std::string path);
+  /// Reads the archive of `size` bytes from `stream` (an S3 object); `path` names it in
+  /// messages. A failure of the stream becomes a DecodeError.
+  TarReader(ByteStream stream, std::string path, uint64_t size);
   ~TarReader();
   TarReader(const TarReader&) = delete;
   TarReader& operator=(const TarReader&) = delete;
 
   /// The next regular file, or false at the end of the archive. Throws DecodeError on a
-  /// truncated or malformed archive or a read that keeps failing.
+  /// truncated or malformed archive (a header whose size runs past the end of the file is
+  /// refused before anything is allocated for it) or a read that keeps failing.
   bool next(TarMember* member);
 
   const std::string& path() const { return path_; }
@@ -57,11 +58,13 @@ class TarReader {
  private:
   void read_exactly(uint8_t* dst, size_t n);
   void skip(uint64_t n);
+  void check_member_size(uint64_t size, uint64_t header_at) const;
 
   std::string path_;
   ReadPolicy policy_;
   int fd_ = -1;
   ByteStream stream_;
+  uint64_t file_size_ = 0;       // at open (a stream's: given)
   uint64_t offset_ = 0;          // of buffer_'s first byte in the file
   std::vector<uint8_t> buffer_;  // data read ahead
   size_t used_ = 0;              // bytes of buffer_ consumed

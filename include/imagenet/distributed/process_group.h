@@ -97,6 +97,10 @@ class ProcessGroup {
   /// step yet, because it needs this rank's next gradient all-reduce.
   int agree_stop(int64_t steps, int local_signal);
 
+  /// The same agreement for periodic checkpoints, again and again: a rank whose clock says one
+  /// is due (`local_due`) proposes steps + 1; every rank returns true after that step, once.
+  bool agree_checkpoint(int64_t steps, bool local_due);
+
  private:
   struct Impl;
   ProcessGroup() = default;

@@ -14,9 +14,12 @@ namespace imagenet::stb {
 
 /// Reads a PNG's size and channel count from its header without decoding; false if not a PNG.
 bool png_info(const uint8_t* data, size_t size, int* width, int* height, int* channels);
-/// Decodes a PNG to 8-bit RGB (grey and alpha are converted, 16-bit is reduced).
+/// Decodes a PNG to 8-bit RGB (grey, palette and alpha are converted, 16-bit keeps the high
+/// byte, as Pillow does for RGB). False for a malformed PNG or one past INT_MAX bytes.
 bool png_decode_rgb(const uint8_t* data, size_t size, int* width, int* height,
                     std::vector<uint8_t>* pixels);
+/// Why the last png_info or png_decode_rgb of this thread failed (stb's short reason).
+const char* png_failure_reason();
 /// Encodes packed rows of 1 to 4 channels as PNG bytes; empty on failure (encode_png throws).
 std::vector<uint8_t> png_encode(const uint8_t* pixels, int width, int height, int channels);
 

@@ -23,7 +23,7 @@ struct StepResult {
   at::Tensor loss;      ///< float32 scalar on the device (the unscaled training loss)
   at::Tensor logits;    ///< [N, C]
   bool mixed = false;   ///< Mixup or CutMix was applied (accuracy is not counted then)
-  bool stepped = true;  ///< false when an fp16 overflow skipped the update
+  bool stepped = true;  ///< false when an fp16 overflow (or nan_policy: skip) skipped the update
 };
 
 /// The slice of the config a step needs, copied: the step never refers back to a Config.
@@ -37,6 +37,10 @@ struct TrainStepOptions {
   /// Autograd's anomaly detection: a backward that produces NaN or inf throws, naming the
   /// operation whose forward made it (slow; for finding where a run diverges).
   bool detect_anomaly = false;
+  /// nan_policy: skip (not for 16-mixed, whose scaler skips): a step whose gradients hold NaN
+  /// or inf makes no update (StepResult::stepped false). Costs a host sync per step; no CUDA
+  /// graph then.
+  bool skip_non_finite = false;
 };
 
 /// The step's slice of `config`.

@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -76,11 +77,21 @@ class Trainer {
   /// epoch's end).
   void train_step(std::vector<DeviceBatch>& inputs, double lr, MetricSums& sums);
   void end_epoch(int64_t epoch, const EpochMetrics& metrics);
-  void save_last_checkpoint(const MetricSums* partial);
+  /// last.ckpt with the epoch's partial sums; `background`: a periodic one, written on the
+  /// checkpoint writer's thread (skipped while the previous one is still being written).
+  void save_last_checkpoint(const MetricSums* partial, bool background = false);
+  /// After a step: checkpoint_every_n_steps or _minutes asks for a checkpoint (every rank
+  /// returns the same; collective with several ranks when minutes are on).
+  bool periodic_checkpoint_due();
   CheckpointData snapshot() const;
   void make_ema();
   void average_ema_running_stats();
-  void check_loss_is_finite(double loss) const;
+  /// Remembers a finite loss; a NaN or inf one stops the run (nan_policy: stop) with the step,
+  /// the LR and the last finite loss.
+  void check_loss_is_finite(double loss);
+  /// nan_policy: skip: a step whose update was dropped; warns, or throws past nan_skip_limit.
+  void skipped_non_finite_step(double lr);
+  std::string non_finite_report(double loss, double lr) const;
 
   Config config_;
   RunContext context_;
@@ -100,6 +111,11 @@ class Trainer {
   std::unique_ptr<MetricsCsv> csv_;
   int64_t prefetched_epoch_ = -1;  // epoch the train loader already started (during validation)
   at::Tensor last_loss_;           // loss of the latest step, on the device
+  std::chrono::steady_clock::time_point last_checkpoint_time_;  // for checkpoint_every_minutes
+  bool step_options_skip_non_finite_ = false;  // nan_policy: skip (and not 16-mixed)
+  int skipped_in_a_row_ = 0;                   // steps skipped for NaN/inf gradients in a row
+  double last_finite_loss_ = 0.0;              // the last finite loss the meter saw
+  int64_t last_finite_step_ = -1;              // its step; -1: none yet
 };
 
 }  // namespace imagenet

@@ -20,6 +20,8 @@ struct LogOptions {
 
 void log_init(const LogOptions& options);
 /// Starts writing every log line to `path` too (created with its directories, appended to).
+/// Should writing it fail later (a full disk), one warning says so on the console and the
+/// lines go to the console only from then on; logging never throws for it.
 void log_open_file(const std::string& path);
 /// The file opened by log_open_file, or "".
 std::string log_file_path();
