@@ -101,3 +101,15 @@ imagenet_find_library(jpeg jpeglib.h jpeg ARCH_HEADER jconfig.h EXTRA_LIBS turbo
 find_path(STB_INCLUDE_DIR stb_image.h PATH_SUFFIXES stb REQUIRED)
 add_library(imagenet::stb INTERFACE IMPORTED GLOBAL)
 set_target_properties(imagenet::stb PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${STB_INCLUDE_DIR})
+
+# --- protobuf lite (TensorBoard event files; only src/logging/event_file.cpp sees it) ---------
+# CMake's FindProtobuf: Debian's libprotobuf-dev ships no CMake package. LibTorch wheels build
+# their own protobuf with hidden symbols, so the system's does not clash with it.
+find_package(Protobuf REQUIRED)
+if(NOT TARGET protobuf::libprotobuf-lite OR NOT Protobuf_PROTOC_EXECUTABLE)
+  message(FATAL_ERROR "protobuf: need libprotobuf-lite and protoc (Debian: libprotobuf-dev, "
+                      "protobuf-compiler). Run scripts/install_deps.sh.")
+endif()
+add_library(imagenet::protobuf INTERFACE IMPORTED GLOBAL)
+set_target_properties(imagenet::protobuf PROPERTIES INTERFACE_LINK_LIBRARIES protobuf::libprotobuf-lite)
+

@@ -11,8 +11,11 @@ packages=(
   libtorch-dev libgloo-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev
   libstb-dev zlib1g-dev libgtest-dev
-  # reference values for tests and the Python baselines of bench/
-  python3-torch python3-torchvision python3-numpy python3-pil
+  # TensorBoard event files (protobuf lite, protoc at build time)
+  libprotobuf-dev protobuf-compiler
+  # reference values for tests and the Python baselines of bench/; python3-protobuf and
+  # python3-crc32c read the event files back independently
+  python3-torch python3-torchvision python3-numpy python3-pil python3-protobuf python3-crc32c
   # the demo's real data
   dataset-fashion-mnist
 )
