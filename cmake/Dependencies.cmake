@@ -113,3 +113,17 @@ endif()
 add_library(imagenet::protobuf INTERFACE IMPORTED GLOBAL)
 set_target_properties(imagenet::protobuf PROPERTIES INTERFACE_LINK_LIBRARIES protobuf::libprotobuf-lite)
 
+# --- nlohmann/json (header-only; safetensors headers) ------------------------------------------
+find_package(nlohmann_json 3 QUIET)
+if(TARGET nlohmann_json::nlohmann_json)
+  add_library(imagenet::json INTERFACE IMPORTED GLOBAL)
+  set_target_properties(imagenet::json PROPERTIES INTERFACE_LINK_LIBRARIES nlohmann_json::nlohmann_json)
+else()
+  find_path(JSON_INCLUDE_DIR nlohmann/json.hpp)
+  if(NOT JSON_INCLUDE_DIR)
+    message(FATAL_ERROR "Could not find nlohmann/json.hpp. Run scripts/install_deps.sh "
+                        "(nlohmann-json3-dev), or pass its prefix in CMAKE_PREFIX_PATH.")
+  endif()
+  add_library(imagenet::json INTERFACE IMPORTED GLOBAL)
+  set_target_properties(imagenet::json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${JSON_INCLUDE_DIR})
+endif()

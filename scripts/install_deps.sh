@@ -11,8 +11,8 @@ packages=(
   libtorch-dev libgloo-dev libyaml-cpp-dev libcli11-dev libspdlog-dev
   libopencv-core-dev libopencv-imgproc-dev libturbojpeg0-dev libjpeg62-turbo-dev
   libstb-dev zlib1g-dev libgtest-dev
-  # TensorBoard event files (protobuf lite, protoc at build time)
-  libprotobuf-dev protobuf-compiler
+  # TensorBoard event files (protobuf lite, protoc at build time) and safetensors headers
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev
   # reference values for tests and the Python baselines of bench/; python3-protobuf and
   # python3-crc32c read the event files back independently
   python3-torch python3-torchvision python3-numpy python3-pil python3-protobuf python3-crc32c
