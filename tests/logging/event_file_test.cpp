@@ -1,6 +1,7 @@
-// Tests logging/event_file and logging/tfrecord: files read back by tests/golden/read_tfevents.py
-// (python3-crc32c for both CRCs of each frame, Python's protobuf with TensorBoard's field numbers
-// typed in the script), a new file for each writer, and the reader's view of damaged files.
+// Tests logging/event_file, logging/tfrecord and logging/tensorboard_logger: files read back by
+// tests/golden/read_tfevents.py (python3-crc32c for both CRCs of each frame, Python's protobuf
+// with TensorBoard's field numbers typed in the script), a new file for each writer, metrics
+// rows under their tags, and the reader's view of damaged files.
 #include "imagenet/logging/event_file.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "imagenet/logging/tensorboard_logger.h"
 #include "imagenet/logging/tfrecord.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
@@ -172,6 +174,34 @@ TEST(EventFile, UnwritableFolderIsANamedError) {
   } catch (const RuntimeError& e) {
     EXPECT_NE(std::string(e.what()).find(dir.file("file")), std::string::npos) << e.what();
   }
+}
+
+TEST(TensorBoardLogger, WritesMetricsCsvRowsUnderTheirTags) {
+  testing::TempDir dir;
+  std::string file;
+  {
+    TensorBoardLogger logger(dir.file("run/tensorboard"));
+    file = logger.file();
+    logger.log({{"train/loss_step", 2.5}, {"lr", 0.1}}, 0, 50);
+    logger.log({{"val/acc1", 0.25}, {"val/loss", std::nan("")}}, 0, 100);
+    logger.log_verbatim("config", "model: resnet18\nlr: 0.1", 0);
+    logger.flush();
+    // Visible before the logger is gone.
+    EXPECT_EQ(read_tfrecords(read_file(file)).records.size(), 7u);
+  }
+  bool skipped = false;
+  std::vector<std::string> lines = python_read(file, &skipped);
+  if (skipped) GTEST_SKIP() << lines[0];
+  lines.pop_back();  // wall_time
+  EXPECT_EQ(lines, (std::vector<std::string>{
+                       "file_version\tbrain.Event:2",
+                       "50\tlr\tscalar\t0.10000000149011612",
+                       "50\ttrain/loss_step\tscalar\t2.5",
+                       "50\tepoch\tscalar\t0.0",
+                       "100\tval/acc1\tscalar\t0.25",
+                       "100\tepoch\tscalar\t0.0",
+                       "0\tconfig\ttext:text:0\t\"    model: resnet18\\n    lr: 0.1\\n\"",
+                   }));
 }
 
 }  // namespace
