@@ -90,15 +90,13 @@ std::string WandbSyncer::command_line() const {
   return shell_command_line(argv);
 }
 
-std::string WandbSyncer::start() {
+WandbNotes WandbSyncer::start() {
   if (!available())
-    return str_cat("wandb_sync: no '", executable_,
-                   "' on PATH; upload the event files with: ", command_line());
-  if (child_ > 0) {
-    std::string reaped = poll();
-    if (child_ > 0) return "";  // the last upload is still running
-    if (!reaped.empty()) reaped += "\n";
-  }
+    return {{str_cat("wandb_sync: no '", executable_,
+                     "' on PATH; upload the event files with: ", command_line()),
+             true}};
+  WandbNotes notes = poll();
+  if (child_ > 0) return notes;  // the last upload is still running
   std::vector<std::string> args = wandb_sync_command(options_, synced_ > 0);
   args[0] = path_;
   std::vector<char*> argv;
@@ -127,66 +125,65 @@ std::string WandbSyncer::start() {
   const int rc = ::posix_spawn(&pid, path_.c_str(), &files, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&files);
   posix_spawnattr_destroy(&attr);
-  if (rc != 0)
-    return str_cat("wandb_sync: cannot start ", path_, ": ", std::strerror(rc),
-                   "; upload by hand with: ", command_line());
-  const std::string line = command_line();
+  if (rc != 0) {
+    notes.push_back({str_cat("wandb_sync: cannot start ", path_, ": ", std::strerror(rc),
+                             "; upload by hand with: ", command_line()),
+                     true});
+    return notes;
+  }
+  notes.push_back(
+      {str_cat("wandb_sync: uploading (pid ", pid, ", output in ", log, "): ", command_line()),
+       false});
   child_ = pid;
-  return str_cat("wandb_sync: uploading (pid ", pid, ", output in ", log, "): ", line);
+  return notes;
 }
 
-std::string WandbSyncer::ended(int status) {
+WandbNote WandbSyncer::ended(int status) {
   child_ = -1;
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     ++synced_;
-    return "wandb_sync: upload finished";
+    return {"wandb_sync: upload finished", false};
   }
   const std::string how = WIFEXITED(status) ? str_cat("exit code ", WEXITSTATUS(status))
                                             : str_cat("signal ", WTERMSIG(status));
-  return str_cat("wandb_sync: wandb failed (", how, "); its output is in ", options_.log_path,
-                 " (not logged in? run `wandb login`); training is not affected. Upload later "
-                 "with: ",
-                 command_line());
+  return {str_cat("wandb_sync: wandb failed (", how, "); its output is in ", options_.log_path,
+                  " (not logged in? run `wandb login`); training is not affected. Upload later "
+                  "with: ",
+                  command_line()),
+          true};
 }
 
-std::string WandbSyncer::poll() {
-  if (child_ <= 0) return "";
+WandbNotes WandbSyncer::poll() {
+  if (child_ <= 0) return {};
   int status = 0;
   const pid_t done = ::waitpid(child_, &status, WNOHANG);
-  if (done == child_) return ended(status);
-  if (done < 0 && errno == ECHILD) {
-    child_ = -1;  // reaped elsewhere
-    return "";
-  }
-  return "";
+  if (done == child_) return {ended(status)};
+  if (done < 0 && errno == ECHILD) child_ = -1;  // reaped elsewhere
+  return {};
 }
 
-std::string WandbSyncer::wait_for(double timeout_seconds) {
+WandbNotes WandbSyncer::wait_for(double timeout_seconds) {
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration<double>(std::max(0.0, timeout_seconds));
   while (child_ > 0) {
-    std::string reaped = poll();
+    WandbNotes reaped = poll();
     if (child_ <= 0) return reaped;
     if (std::chrono::steady_clock::now() >= deadline)
-      return str_cat("wandb_sync: the upload goes on in the background (pid ", child_,
-                     ", output in ", options_.log_path, ")");
+      return {{str_cat("wandb_sync: the upload goes on in the background (pid ", child_,
+                       ", output in ", options_.log_path, ")"),
+               false}};
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return "";
+  return {};
 }
 
-std::string WandbSyncer::finish(double timeout_seconds) {
-  std::vector<std::string> lines;
-  if (child_ > 0) {
-    lines.push_back(wait_for(timeout_seconds));
-    if (child_ > 0) return str_join(lines, "\n");  // still running: no second upload beside it
-  }
-  lines.push_back(start());
-  if (child_ > 0) lines.push_back(wait_for(timeout_seconds));
-  std::vector<std::string> kept;
-  for (auto& l : lines)
-    if (!l.empty()) kept.push_back(l);
-  return str_join(kept, "\n");
+WandbNotes WandbSyncer::finish(double timeout_seconds) {
+  WandbNotes notes = wait_for(timeout_seconds);
+  if (child_ > 0) return notes;  // still running: no second upload beside it
+  for (WandbNote& n : start()) notes.push_back(std::move(n));
+  if (child_ > 0)
+    for (WandbNote& n : wait_for(timeout_seconds)) notes.push_back(std::move(n));
+  return notes;
 }
 
 }  // namespace imagenet

@@ -48,9 +48,17 @@ WandbSyncOptions options_in(const testing::TempDir& dir) {
   return o;
 }
 
+// The notes as lines, "!" before each warning.
+std::string text(const WandbNotes& notes) {
+  std::string out;
+  for (const WandbNote& n : notes)
+    out += std::string(out.empty() ? "" : "\n") + (n.warning ? "!" : "") + n.text;
+  return out;
+}
+
 std::string wait_done(WandbSyncer& syncer) {
   for (int i = 0; i < 200; ++i) {
-    std::string line = syncer.poll();
+    std::string line = text(syncer.poll());
     if (!line.empty()) return line;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -85,13 +93,13 @@ TEST(WandbSync, RunsTheChildWithItsArgumentsAndAppendsAfterASuccess) {
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
-  const std::string started = syncer.start();
+  const std::string started = text(syncer.start());
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   EXPECT_NE(started.find("wandb_sync: uploading (pid "), std::string::npos) << started;
   EXPECT_NE(started.find(dir.file("wandb_sync.log")), std::string::npos) << started;
   EXPECT_EQ(wait_done(syncer), "wandb_sync: upload finished");
   EXPECT_EQ(read_file(dir.file("info")), "SigBlk:\t0000000000000000\nleader\n");
-  EXPECT_NE(syncer.start().find("--append"), std::string::npos);
+  EXPECT_NE(text(syncer.start()).find("--append"), std::string::npos);
   EXPECT_EQ(wait_done(syncer), "wandb_sync: upload finished");
   EXPECT_EQ(read_file(dir.file("args")),
             str_cat("sync\n", dir.file("run one/tensorboard"),
@@ -107,7 +115,7 @@ TEST(WandbSync, FailuresAndAbsenceAreReportedNotThrown) {
   WandbSyncer failing(options_in(dir), write_stand_in(dir, 3, 0));
   failing.start();
   const std::string failed = wait_done(failing);
-  EXPECT_NE(failed.find("wandb_sync: wandb failed (exit code 3); its output is in " +
+  EXPECT_NE(failed.find("!wandb_sync: wandb failed (exit code 3); its output is in " +
                         dir.file("wandb_sync.log")),
             std::string::npos)
       << failed;
@@ -117,12 +125,12 @@ TEST(WandbSync, FailuresAndAbsenceAreReportedNotThrown) {
 
   WandbSyncer missing(options_in(dir), "wandb-that-is-not-installed");
   EXPECT_FALSE(missing.available());
-  const std::string line = missing.start();
-  EXPECT_NE(line.find("wandb_sync: no 'wandb-that-is-not-installed' on PATH; upload the event "
+  const std::string line = text(missing.start());
+  EXPECT_NE(line.find("!wandb_sync: no 'wandb-that-is-not-installed' on PATH; upload the event "
                       "files with: wandb-that-is-not-installed sync"),
             std::string::npos)
       << line;
-  EXPECT_NE(missing.finish(1.0).find("no 'wandb-that-is-not-installed' on PATH"),
+  EXPECT_NE(text(missing.finish(1.0)).find("no 'wandb-that-is-not-installed' on PATH"),
             std::string::npos);
 }
 
@@ -130,7 +138,7 @@ TEST(WandbSync, FinishLeavesASlowUploadRunning) {
   testing::TempDir dir;
   WandbSyncer syncer(options_in(dir), write_stand_in(dir, 0, 3));
   syncer.start();
-  const std::string line = syncer.finish(0.2);
+  const std::string line = text(syncer.finish(0.2));
   EXPECT_NE(line.find("wandb_sync: the upload goes on in the background (pid "), std::string::npos)
       << line;
   // finish did not start a second upload beside the running one.

@@ -34,34 +34,38 @@ std::string shell_command_line(const std::vector<std::string>& argv);
 /// The path of `name` on $PATH (executable), or "".
 std::string find_executable(const std::string& name);
 
+/// A line for the log; `warning` when something did not work (nothing ever throws).
+struct WandbNote {
+  std::string text;
+  bool warning = false;
+};
+using WandbNotes = std::vector<WandbNote>;
+
 /// Runs wandb_sync_command in the background when asked. Not thread-safe; one per run, on
-/// rank 0. Messages for the log come back as strings; nothing throws.
+/// rank 0.
 class WandbSyncer {
  public:
   /// `executable`: a name looked up on PATH, or a path. An upload still running when the
   /// syncer goes away is left to finish on its own (it has its own process group).
   explicit WandbSyncer(WandbSyncOptions options, std::string executable = "wandb");
-  WandbSyncer(const WandbSyncer&) = delete;
-  WandbSyncer& operator=(const WandbSyncer&) = delete;
 
   /// True when the executable was found on PATH (or is a path that exists).
   bool available() const { return !path_.empty(); }
-  /// The command line an upload runs now (for the log: the user can run it by hand).
+  /// The command line the next upload runs (for the log: the user can run it by hand).
   std::string command_line() const;
 
-  /// Starts an upload unless one is still running (then returns ""). Returns the line to log:
-  /// what was started, or why it could not be.
-  std::string start();
-  /// Reaps a finished upload without waiting; returns "" or the line to log about it.
-  std::string poll();
-  /// Waits up to `timeout_seconds` for the running upload, then starts a last one and waits
-  /// for it as long. Returns the lines to log (how it ended, or that it goes on in the
-  /// background).
-  std::string finish(double timeout_seconds);
+  /// Starts an upload unless one is still running (then it only reaps a finished one): what
+  /// was started, or why it could not be.
+  WandbNotes start();
+  /// Reaps a finished upload without waiting: how it ended, if it did.
+  WandbNotes poll();
+  /// Waits up to `timeout_seconds` for a running upload, then starts a last one and waits for
+  /// it as long: how they ended, or that one goes on in the background.
+  WandbNotes finish(double timeout_seconds);
 
  private:
-  std::string wait_for(double timeout_seconds);
-  std::string ended(int status);
+  WandbNotes wait_for(double timeout_seconds);
+  WandbNote ended(int status);
 
   WandbSyncOptions options_;
   std::string executable_;
