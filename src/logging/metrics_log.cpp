@@ -20,7 +20,7 @@ MetricsLog::MetricsLog(MetricsLogOptions options)
     : options_(std::move(options)), csv_(options_.csv_path) {
   if (!options_.tensorboard_dir.empty())
     tensorboard_ = std::make_unique<TensorBoardLogger>(options_.tensorboard_dir);
-  if (tensorboard_ == nullptr || options_.wandb_project.empty()) return;
+  if (tensorboard_ == nullptr || !options_.wandb) return;
 
   WandbSyncOptions sync;
   sync.tensorboard_dir = options_.tensorboard_dir;
@@ -79,6 +79,10 @@ void MetricsLog::close() {
   }
   if (wandb_ && (options_.wandb_sync_at_end || options_.wandb_sync_live) && wandb_->available())
     log_notes(wandb_->finish(options_.wandb_wait_seconds));
+}
+
+std::string MetricsLog::event_file() const {
+  return tensorboard_ ? tensorboard_->file() : "";
 }
 
 std::string MetricsLog::wandb_command() const {

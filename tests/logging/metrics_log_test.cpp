@@ -73,6 +73,7 @@ TEST(MetricsLog, WandbNamesTheRunAndUploadsAtTheEnd) {
   MetricsLogOptions o;
   o.csv_path = dir.file("metrics.csv");
   o.tensorboard_dir = dir.file("tensorboard");
+  o.wandb = true;
   o.wandb_project = "imagenet-resnet50";
   o.wandb_name = "single-gpu-run-1";
   o.wandb_sync_at_end = true;
@@ -115,6 +116,7 @@ TEST(MetricsLog, LiveUploadsAfterEachEpochAndAMissingWandbIsOnlyAWarning) {
   MetricsLogOptions o;
   o.csv_path = dir.file("metrics.csv");
   o.tensorboard_dir = dir.file("tensorboard");
+  o.wandb = true;
   o.wandb_project = "p";
   o.wandb_name = "n";
   o.wandb_sync_live = true;

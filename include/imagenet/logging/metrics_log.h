@@ -19,8 +19,9 @@ class WandbSyncer;
 struct MetricsLogOptions {
   std::string csv_path;         ///< metrics.csv
   std::string tensorboard_dir;  ///< "" writes no event files
-  /// W&B names for the event files and the `wandb sync` command ("" project: W&B is off).
-  std::string wandb_project;
+  /// W&B on: the names go into the event files and the log says the `wandb sync` command.
+  bool wandb = false;
+  std::string wandb_project;  ///< "" lets wandb choose
   std::string wandb_name;
   bool wandb_sync_at_end = false;  ///< run `wandb sync` when the run ends (or stops)
   bool wandb_sync_live = false;    ///< and after every epoch (one upload at a time)
@@ -50,6 +51,8 @@ class MetricsLog {
   void close();
 
   const std::string& csv_path() const { return csv_.path(); }
+  /// The event file being written ("" without event files, or once closed).
+  std::string event_file() const;
   /// The `wandb sync` command that uploads this run's event files ("" without W&B).
   std::string wandb_command() const;
 
