@@ -38,16 +38,22 @@ def load(path):
     return tensors, metadata
 
 
-weights, metadata = load(sys.argv[1])
-logits, _ = load(sys.argv[2])
-print("metadata", json.dumps(metadata, sort_keys=True))
-classes = weights["fc.weight"].shape[0]
-model = torchvision.models.__dict__[metadata["arch"]](num_classes=classes)
-model.load_state_dict(weights, strict=True)
-model.eval()
-with torch.no_grad():
-    out = model(logits["input"])
-diff = (out - logits["output"]).abs().max().item()
-scale = logits["output"].abs().max().item()
-print(f"max_abs_diff {diff} of max_abs {scale}")
-sys.exit(0 if diff <= 1e-4 * max(scale, 1.0) else 1)
+def torchvision_model(path):
+    """The torchvision ResNet of the file's "arch" with its weights, strictly loaded, in eval."""
+    weights, metadata = load(path)
+    classes = weights["fc.weight"].shape[0]
+    model = torchvision.models.__dict__[metadata["arch"]](num_classes=classes)
+    model.load_state_dict(weights, strict=True)
+    return model.eval(), metadata
+
+
+if __name__ == "__main__":
+    model, metadata = torchvision_model(sys.argv[1])
+    logits, _ = load(sys.argv[2])
+    print("metadata", json.dumps(metadata, sort_keys=True))
+    with torch.no_grad():
+        out = model(logits["input"])
+    diff = (out - logits["output"]).abs().max().item()
+    scale = logits["output"].abs().max().item()
+    print(f"max_abs_diff {diff} of max_abs {scale}")
+    sys.exit(0 if diff <= 1e-4 * max(scale, 1.0) else 1)
