@@ -60,6 +60,9 @@ $PY -c "import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > 1e-9
   "$(last_acc1 $RUN/metrics.csv)" "$(json_acc1 v.json)" ||
   fail "validate val/acc1 $(json_acc1 v.json) != the run's $(last_acc1 $RUN/metrics.csv)"
 [[ $(wc -l <per_class.csv) -eq 5 ]] || fail "per_class.csv should have a header and 4 rows"
+# Data-parallel (2 CPU processes, Gloo): each rank its share, the same exact counts.
+run_expect 0 validate2.txt -- "$BIN" validate --checkpoint $RUN/checkpoints/last.ckpt --devices 2 --json v2.json
+[[ $(json_acc1 v2.json) == $(json_acc1 v.json) ]] || fail "2-process val/acc1 $(json_acc1 v2.json) != $(json_acc1 v.json)"
 
 # 4. export -> torchvision (strict), and predict agrees with torchvision's softmax.
 run_expect 0 export.txt -- "$BIN" export --checkpoint $RUN/checkpoints/last.ckpt --out model.safetensors
