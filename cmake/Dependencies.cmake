@@ -108,3 +108,29 @@ set_target_properties(imagenet::stb PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${S
 find_package(CURL 7.75 REQUIRED)
 find_package(EXPAT REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+
+# --- protobuf lite (TensorBoard event files; only src/logging/event_file.cpp sees it) ---------
+# CMake's FindProtobuf: Debian's libprotobuf-dev ships no CMake package. LibTorch wheels build
+# their own protobuf with hidden symbols, so the system's does not clash with it.
+find_package(Protobuf REQUIRED)
+if(NOT TARGET protobuf::libprotobuf-lite OR NOT Protobuf_PROTOC_EXECUTABLE)
+  message(FATAL_ERROR "protobuf: need libprotobuf-lite and protoc (Debian: libprotobuf-dev, "
+                      "protobuf-compiler). Run scripts/install_deps.sh.")
+endif()
+add_library(imagenet::protobuf INTERFACE IMPORTED GLOBAL)
+set_target_properties(imagenet::protobuf PROPERTIES INTERFACE_LINK_LIBRARIES protobuf::libprotobuf-lite)
+
+# --- nlohmann/json (header-only; safetensors headers) ------------------------------------------
+find_package(nlohmann_json 3 QUIET)
+if(TARGET nlohmann_json::nlohmann_json)
+  add_library(imagenet::json INTERFACE IMPORTED GLOBAL)
+  set_target_properties(imagenet::json PROPERTIES INTERFACE_LINK_LIBRARIES nlohmann_json::nlohmann_json)
+else()
+  find_path(JSON_INCLUDE_DIR nlohmann/json.hpp)
+  if(NOT JSON_INCLUDE_DIR)
+    message(FATAL_ERROR "Could not find nlohmann/json.hpp. Run scripts/install_deps.sh "
+                        "(nlohmann-json3-dev), or pass its prefix in CMAKE_PREFIX_PATH.")
+  endif()
+  add_library(imagenet::json INTERFACE IMPORTED GLOBAL)
+  set_target_properties(imagenet::json PROPERTIES INTERFACE_INCLUDE_DIRECTORIES ${JSON_INCLUDE_DIR})
+endif()

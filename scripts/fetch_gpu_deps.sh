@@ -15,6 +15,11 @@ pkgs=(
   libtbb12 libtbb-dev
   libgtest-dev googletest
   libstb-dev libstb0 zlib1g-dev
+  # TensorBoard event files: protobuf lite and protoc (which needs libprotoc and libprotobuf);
+  # LibTorch wheels hide their own protobuf's symbols, so the two do not meet
+  libprotobuf-dev libprotobuf-lite32 libprotobuf32 protobuf-compiler libprotoc32
+  # safetensors headers (header-only)
+  nlohmann-json3-dev
   # photographs for `imagenet_train prepare imagenet-like` (bench/gpu_throughput.sh)
   lomiri-wallpapers-16.04
   # runtime closure of libopencv_core on a machine without X11/GL/BLAS libraries

@@ -15,8 +15,11 @@ packages=(
   libcurl4-openssl-dev libexpat1-dev libssl-dev
   # the S3 tests and benchmarks (tests/s3/s3_env.sh): a FUSE mount, namespaces, tc
   s3fs fuse iproute2
-  # reference values for tests and the Python baselines of bench/
-  python3-torch python3-torchvision python3-numpy python3-pil
+  # TensorBoard event files (protobuf lite, protoc at build time) and safetensors headers
+  libprotobuf-dev protobuf-compiler nlohmann-json3-dev
+  # reference values for tests and the Python baselines of bench/; python3-protobuf and
+  # python3-crc32c read the event files back independently
+  python3-torch python3-torchvision python3-numpy python3-pil python3-protobuf python3-crc32c
   # the demo's real data
   dataset-fashion-mnist
 )

@@ -61,6 +61,36 @@ std::string source_path(const std::string& relative) {
   return std::string(IMAGENET_SOURCE_DIR) + "/" + relative;
 }
 
+std::string golden_files(const std::string& script, std::string* why) {
+  const std::string source = source_path("tests/golden/" + script);
+  const std::string stamp = std::to_string(std::hash<std::string>()(read_file(source)));
+  const std::string dir = std::string(IMAGENET_TEST_CACHE_DIR) + "/" + script + ".out";
+  if (path_exists(dir + "/.done") && read_file(dir + "/.done") == stamp) return dir;
+  ensure_directory(IMAGENET_TEST_CACHE_DIR);
+  std::string work = dir + ".tmp.XXXXXX";
+  if (::mkdtemp(work.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + work);
+  const char* python = std::getenv("IMAGENET_PYTHON");
+  CommandResult result =
+      run_command(std::string(python ? python : "/usr/bin/python3") + " " + source + " " + work);
+  if (result.exit_code != 0) {
+    remove_tree(work);
+    *why = script + " failed: " + result.output;
+    return "";
+  }
+  write_text(work + "/.done", stamp);
+  if (path_exists(dir + "/.done") && read_file(dir + "/.done") == stamp) {
+    remove_tree(work);  // another test process was first
+    return dir;
+  }
+  remove_tree(dir);
+  if (std::rename(work.c_str(), dir.c_str()) != 0) {
+    remove_tree(work);
+    if (!path_exists(dir + "/.done"))
+      throw std::runtime_error("cannot move " + work + " to " + dir);
+  }
+  return dir;
+}
+
 DataSplits synthetic_splits(const std::string& dir, int val_per_class) {
   SyntheticOptions o;
   o.out_dir = dir;

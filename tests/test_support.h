@@ -44,4 +44,11 @@ DataSplits synthetic_splits(const std::string& dir, int val_per_class);
 /// Path of a file in the source tree, e.g. source_path("configs/demo.yaml").
 std::string source_path(const std::string& relative);
 
+/// The folder into which tests/golden/<script> (run as `/usr/bin/python3 SCRIPT OUT_DIR`, or
+/// $IMAGENET_PYTHON) wrote its files. Made once under the build tree and kept until the script
+/// changes, so the tests that share large generated files (torchvision weights) pay for them
+/// once; concurrent test processes each finish a copy and the first one moved in place wins.
+/// Returns "" with the reason in *why when Python cannot run the script.
+std::string golden_files(const std::string& script, std::string* why);
+
 }  // namespace imagenet::testing

@@ -8,11 +8,16 @@
 #include "imagenet/app/bench_ddp_command.h"
 #include "imagenet/app/bench_model_command.h"
 #include "imagenet/app/config_command.h"
+#include "imagenet/app/export_command.h"
 #include "imagenet/app/lrfind_command.h"
 #include "imagenet/app/pack_command.h"
+#include "imagenet/app/predict_command.h"
 #include "imagenet/app/prepare_command.h"
 #include "imagenet/app/subset_command.h"
 #include "imagenet/app/train_command.h"
+#include "imagenet/app/validate_command.h"
+#include "imagenet/train/torch_compat.h"
+#include "imagenet/util/build_info.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
 #include "imagenet/util/memory.h"
@@ -48,7 +53,8 @@ int app_main(int argc, char** argv) {
       "  imagenet_train lrfind --config X                     find a learning rate\n"
       "  imagenet_train <subcommand> --help                   help on one command"};
   app.name("imagenet_train");
-  app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
+  app.set_version_flag("--version", str_cat("imagenet_train ", imagenet_version(), " (git ",
+                                            git_commit(), ")\n", compat::library_versions()));
   app.require_subcommand(1);
   CommandAction action;
   SubcommandContext context{app, action, std::vector<std::string>(argv, argv + argc)};
@@ -61,6 +67,9 @@ int app_main(int argc, char** argv) {
   register_subset_command(context);
   register_pack_command(context);
   register_lrfind_command(context);
+  register_validate_command(context);
+  register_predict_command(context);
+  register_export_command(context);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

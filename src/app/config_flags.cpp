@@ -8,11 +8,11 @@
 namespace imagenet {
 namespace {
 
-// The named flags of the seeds' train.py, each the same as --set <key>=<value>; their help is
-// the key table's (config_key_doc), so a flag and docs/CONFIG.md never disagree.
+// The named flags of the seeds' train.py (and --weights), each the same as --set <key>=<value>;
+// their help is the key table's (config_key_doc), so a flag and docs/CONFIG.md never disagree.
 const char* const kNamedFlags[] = {
-    "epochs",  "batch_size", "lr",   "num_workers", "precision",     "data_root",
-    "devices", "num_nodes",  "seed", "output_dir",  "wandb_project", "wandb_name"};
+    "epochs",    "batch_size", "lr",         "num_workers",   "precision",  "data_root", "devices",
+    "num_nodes", "seed",       "output_dir", "wandb_project", "wandb_name", "weights"};
 
 /// A key's help as a flag shows it: the key table's text without Markdown, its type and default.
 std::string flag_help(const std::string& key) {
@@ -37,7 +37,7 @@ void add_config_flags(CLI::App& app, ConfigFlags& flags) {
     flags.named.emplace_back(key, option);
   }
   app.add_flag("--no_wandb,--no-wandb", flags.no_wandb,
-               "Accepted for compatibility: there is no W&B client, metrics go to metrics.csv");
+               "Turn W&B off (use_wandb: false): no names in the event files, no wandb sync");
   app.add_option("--set", flags.sets, "Override any config key: --set key=value (repeatable)")
       ->type_name("KEY=VALUE");
 }

@@ -29,14 +29,15 @@ struct TrainCommand {
   bool rescan = false;
 };
 
-/// A resumed run writes next to the checkpoint it resumes from, unless told otherwise.
+/// A resumed run writes next to the checkpoint it resumes from, unless told otherwise; a fresh
+/// one into its run folder (output_dir, or output_dir/<name> for a named run).
 std::string resolve_output_dir(const TrainCommand& command, const Config& config) {
   if (command.resume_path.empty() || flag_sets_key(command.flags, "output_dir"))
-    return config.output.output_dir;
+    return run_folder(config);
   std::filesystem::path dir = std::filesystem::path(command.resume_path).parent_path();
   if (dir.filename() == "checkpoints")
     return dir.parent_path().empty() ? "." : dir.parent_path().string();
-  return config.output.output_dir;
+  return run_folder(config);
 }
 
 /// A fresh run never starts over another one's checkpoints.
@@ -44,7 +45,9 @@ void check_output_dir_is_free(const std::string& output_dir) {
   if (path_exists(output_dir + "/checkpoints/last.ckpt"))
     throw UsageError(str_cat(output_dir, "/checkpoints/last.ckpt exists: ", output_dir,
                              " holds a run already. Continue it with --resume ", output_dir,
-                             "/checkpoints/last.ckpt, or choose another --output_dir."));
+                             "/checkpoints/last.ckpt, or start a fresh one in a folder of its own "
+                             "with --set name=<new name> (output_dir/<name>) or another "
+                             "--output_dir."));
 }
 
 void check_resume_compatible(const CheckpointData& ckpt, const std::string& path,
@@ -87,6 +90,25 @@ void check_resume_compatible(const CheckpointData& ckpt, const std::string& path
   if (!changes.empty())
     log_warn(str_cat("resuming with changed settings: ", str_join(changes, ", "),
                      ". Changing epochs, lr or batch_size changes the LR schedule from here on."));
+}
+
+/// What a short check run or the seeds' habits would otherwise leave unsaid.
+void warn_about_plan(const TrainCommand& command, const Config& config, const TrainingPlan& plan) {
+  if (plan.warmup_steps >= plan.total_steps)
+    log_warn(str_cat("warmup_epochs (", format_number(config.optim.warmup_epochs), ", ",
+                     config.origin_of("warmup_epochs"), ") is not shorter than the run (epochs ",
+                     config.train.epochs, "): the LR never reaches its peak of ",
+                     format_number(plan.effective_lr),
+                     ". Fine for a check run; a real run needs more epochs."));
+  // The seeds' train.py took --lr as the LR itself; here it is per 256 images and scaled.
+  if (flag_sets_key(command.flags, "lr") && flag_sets_key(command.flags, "batch_size") &&
+      plan.lr_scale != 1.0)
+    log_warn(str_cat("--lr ", format_number(config.optim.lr), " is per 256 images here (",
+                     "lr_scaling: linear): with a total batch of ", plan.total_batch,
+                     " the effective LR is ", format_number(plan.effective_lr), ". If you meant ",
+                     format_number(config.optim.lr),
+                     " as the LR itself (the seeds' train.py), pass --lr ",
+                     format_number(config.optim.lr / plan.lr_scale), "."));
 }
 
 /// --resume of a folder (a run folder or its checkpoints/) or `last` (output_dir's): the newest
@@ -142,16 +164,14 @@ int run_train_command(TrainCommand command, const std::vector<std::string>& argv
   RunSession session = open_run_session(config, dist, options);
   log_info(str_cat("run '", config.output.name, "' in ", session.paths.output_dir,
                    resuming ? str_cat(", resuming from ", command.resume_path) : std::string()));
-  if (config.output.use_wandb || !config.output.wandb_project.empty())
-    log_info(
-        "W&B: there is no W&B client in imagenet_train; metrics.csv holds the same metrics "
-        "(wandb_project '" +
-        config.output.wandb_project + "' is recorded only).");
 
   // 4. Train. Ctrl-C or SIGTERM (e.g. from SLURM) saves last.ckpt mid-epoch and stops; with
   // several ranks they first agree on the step to stop after.
   Trainer trainer(config, session.context(), session.data, session.paths, stop_signal_received);
+  log_info(str_cat("model: ", config.model.arch, ", ", count_parameters(*trainer.model()),
+                   " parameters, ", session.data.train->classes.size(), " classes"));
   log_info("plan: " + trainer.plan().describe());
+  warn_about_plan(command, config, trainer.plan());
   if (resuming) {
     trainer.restore(checkpoint, command.resume_path);
     log_info(str_cat("resumed at epoch ", trainer.progress().epoch, ", batch ",

@@ -35,6 +35,24 @@ std::string Config::origin_of(const std::string& key) const {
   return it == origins.end() ? std::string("the default") : it->second;
 }
 
+std::string run_folder(const Config& config) {
+  const OutputConfig& out = config.output;
+  const bool named = config.origins.count("name") > 0 || config.origins.count("wandb_name") > 0;
+  if (!named || out.name.empty()) return out.output_dir;
+  std::string dir = out.output_dir;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  const size_t slash = dir.rfind('/');
+  const std::string last = slash == std::string::npos ? dir : dir.substr(slash + 1);
+  if (last == out.name) return dir;
+  return dir == "." ? out.name : dir + "/" + out.name;
+}
+
+bool wandb_requested(const Config& config) {
+  const OutputConfig& out = config.output;
+  const bool turned_off = !out.use_wandb && config.origins.count("use_wandb") > 0;
+  return !turned_off && (out.use_wandb || !out.wandb_project.empty());
+}
+
 std::string to_string(Precision value) {
   return spelling_in_table("precision", [value](Config& c) { c.train.precision = value; });
 }
@@ -49,6 +67,10 @@ std::string to_string(OptimizerKind value) {
 
 std::string to_string(LrScheduler value) {
   return spelling_in_table("lr_scheduler", [value](Config& c) { c.optim.lr_scheduler = value; });
+}
+
+std::string to_string(WandbSync value) {
+  return spelling_in_table("wandb_sync", [value](Config& c) { c.output.wandb_sync = value; });
 }
 
 }  // namespace imagenet

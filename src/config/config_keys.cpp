@@ -560,6 +560,14 @@ std::vector<ConfigKey> build_keys() {
                        "per step). Where it cannot be (CPU, data-parallel runs) the step runs "
                        "eagerly and the log says why.",
                        F(model.compile_model)));
+  k.push_back(string_key("weights", model,
+                         "Start from these weights instead of the seeded initialization: a "
+                         "safetensors file (`imagenet_train export`'s or another tool's), a "
+                         "torch.save state dict (.pth, as torchvision saves them) or another "
+                         "run's .ckpt (its weights only). With another number of classes the "
+                         "classifier (fc) starts fresh: fine-tuning. Names or shapes that do not "
+                         "fit stop the run (exit code 2). Ignored when resuming (`--resume`).",
+                         F(model.weights)));
 
   // ---- optimization ------------------------------------------------------------------------
   const std::string optim = "Optimization";
@@ -827,11 +835,14 @@ std::vector<ConfigKey> build_keys() {
   // ---- output ------------------------------------------------------------------------------
   const std::string out = "Output";
   k.push_back(string_key("output_dir", out,
-                         "Run folder: checkpoints/, logs/, metrics.csv and config.yaml go here.",
+                         "Where runs go: checkpoints/, logs/, tensorboard/, metrics.csv and "
+                         "config.yaml are written in the run folder, which is output_dir itself, "
+                         "or output_dir/<name> when `name` or `wandb_name` is set.",
                          F(output.output_dir)));
   k.push_back(string_key("name", out,
-                         "Run name in logs and checkpoint names; empty means the config file's "
-                         "name.",
+                         "Run name: setting it (or `wandb_name`) gives the run a folder of its "
+                         "own, output_dir/<name>; it also names the run in logs and in W&B. "
+                         "Empty means `wandb_name`, or else the config file's name.",
                          F(output.name)));
   k.push_back(int_key("save_top_k", out,
                       "Keep the k best checkpoints by `monitor` (-1: all, 0: none); last.ckpt is "
@@ -845,7 +856,8 @@ std::vector<ConfigKey> build_keys() {
       F(output.monitor), {{"val/acc1", "val/acc1"}, {"val_ema/acc1", "val_ema/acc1"}}));
   k.push_back(int_key("log_every_n_steps", out,
                       "Steps between progress lines in the log file (and on the console when "
-                      "it is not a terminal) and between step rows of metrics.csv.",
+                      "it is not a terminal) and between the step rows of metrics.csv and the "
+                      "event files (train/loss_step, lr, train/lr).",
                       F(output.log_every_n_steps), 1));
   k.push_back(int_key("checkpoint_every_n_steps", out,
                       "Write last.ckpt mid-epoch every this many optimizer steps, in the "
@@ -858,14 +870,25 @@ std::vector<ConfigKey> build_keys() {
                          "one step. 0: off.",
                          F(output.checkpoint_every_minutes), kNonNegative));
   k.push_back(bool_key("use_wandb", out,
-                       "Accepted for compatibility with the Python pipeline; there is no W&B "
-                       "client: metrics.csv holds the same metrics.",
+                       "Send the run to Weights & Biases (also on when `wandb_project` is set; "
+                       "false, or `--no_wandb`, turns it off). The TensorBoard event files in "
+                       "tensorboard/ carry the project and run names, and the log prints the "
+                       "`wandb sync` command that uploads them; see `wandb_sync`.",
                        F(output.use_wandb)));
-  k.push_back(string_key("wandb_project", out, "Accepted for compatibility; recorded in the log.",
+  k.push_back(string_key("wandb_project", out,
+                         "W&B project of the run (turns W&B on); \"\" lets wandb choose.",
                          F(output.wandb_project)));
   k.push_back(string_key("wandb_name", out,
-                         "Accepted for compatibility; used as the run name when `name` is empty.",
+                         "W&B run name (and its id); also the run's `name` when that is empty.",
                          F(output.wandb_name)));
+  k.push_back(enum_key<WandbSync>(
+      "wandb_sync", out,
+      "When W&B is on, run `wandb sync` (the `wandb` executable on PATH, as a child process) "
+      "on the event files: off (print the command only), end (once, when the run ends or "
+      "stops) or live (also after every epoch). A missing or failing wandb is a warning, "
+      "never a failed run.",
+      F(output.wandb_sync),
+      {{"off", WandbSync::kOff}, {"end", WandbSync::kEnd}, {"live", WandbSync::kLive}}));
 #undef F
   return k;
 }

@@ -167,10 +167,8 @@ ConfigOverride parse_set_override(const std::string& assignment) {
 
 void validate_config(const Config& c) {
   auto where = [&](const std::string& key) { return c.origin_of(key); };
-  if (c.optim.warmup_epochs >= c.train.epochs)
-    throw UsageError(
-        str_cat(where("warmup_epochs"), ": warmup_epochs (", format_number(c.optim.warmup_epochs),
-                ") must be shorter than epochs (", c.train.epochs, ", ", where("epochs"), ")."));
+  // A warmup longer than the run is allowed (a short check run of a long recipe, as Lightning
+  // and timm allow it): the trainer warns that the LR never reaches its peak.
   // Several processes: data-parallel training, which strategy: single_device rules out.
   const bool several = c.dist.devices != 1 || c.dist.num_nodes > 1;
   if (c.dist.strategy == "single_device" && several)
@@ -248,8 +246,8 @@ std::string config_reference_markdown() {
       "1. the defaults below;\n"
       "2. the YAML file given with `--config` (flat `key: value` lines, as in `configs/`);\n"
       "3. the named flags: `--epochs --batch_size --lr --num_workers --precision --data_root\n"
-      "   --devices --num_nodes --seed --output_dir --wandb_project --wandb_name --no_wandb`\n"
-      "   (dashes and underscores both work: `--batch-size`);\n"
+      "   --devices --num_nodes --seed --output_dir --wandb_project --wandb_name --weights\n"
+      "   --no_wandb` (dashes and underscores both work: `--batch-size`);\n"
       "4. `--set key=value`, any key, repeatable (`--set crop_scale=[0.25,1.0]`).\n"
       "\n"
       "An unknown key, a wrong type or a value out of range stops the run before anything is\n"

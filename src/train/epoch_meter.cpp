@@ -17,7 +17,7 @@ std::string percent(double fraction) {
 
 }  // namespace
 
-void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, MetricsCsv& csv,
+void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, MetricsLog& log,
                   const std::string& output_dir) {
   log_info(str_cat(
       "Epoch ", epoch, ": train/loss ", str_printf("%.4f", m.train_loss), ", train/acc1 ",
@@ -35,26 +35,30 @@ void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, Met
   if (!m.data_advice.empty())
     log_warn(str_cat("the model waited for data ", percent(m.data_wait),
                      " of this epoch: the loader is the bottleneck. ", m.data_advice));
-  std::map<std::string, double> row{{"train/loss", m.train_loss},
-                                    {"train/acc1", m.train_acc1},
-                                    {"train/acc5", m.train_acc5},
-                                    {"val/loss", m.val_loss},
-                                    {"val/acc1", m.val_acc1},
-                                    {"val/acc5", m.val_acc5},
-                                    {"lr", m.lr},
-                                    {"train/images_per_sec", m.images_per_second},
-                                    {"train/data_wait", m.data_wait},
-                                    {"train/bad_samples", static_cast<double>(m.bad_samples)},
-                                    {"train/read_retries", static_cast<double>(m.read_retries)},
-                                    {"epoch_time_sec", m.seconds}};
+  std::map<std::string, double> row = {{"train/loss", m.train_loss},
+                                       {"train/acc1", m.train_acc1},
+                                       {"train/acc5", m.train_acc5},
+                                       {"val/loss", m.val_loss},
+                                       {"val/acc1", m.val_acc1},
+                                       {"val/acc5", m.val_acc5},
+                                       {"lr", m.lr},
+                                       {"train/images_per_sec", m.images_per_second},
+                                       {"train/data_wait", m.data_wait},
+                                       {"train/bad_samples", static_cast<double>(m.bad_samples)},
+                                       {"train/read_retries", static_cast<double>(m.read_retries)},
+                                       {"epoch_time_sec", m.seconds}};
+  // Columns that exist only where they mean something (metrics.csv keeps every column seen).
+  if (!std::isnan(m.loss_scale)) row["train/loss_scale"] = m.loss_scale;
+  if (m.skipped_steps >= 0) row["train/skipped_steps"] = static_cast<double>(m.skipped_steps);
+  if (!std::isnan(m.peak_memory_gb)) row["train/peak_memory_gb"] = m.peak_memory_gb;
   if (!std::isnan(m.val_ema_loss)) {
     row["val_ema/loss"] = m.val_ema_loss;
     row["val_ema/acc1"] = m.val_ema_acc1;
     row["val_ema/acc5"] = m.val_ema_acc5;
   }
-  csv.log(row, epoch, global_step);
+  log.log(row, epoch, global_step);
   try {
-    write_training_curves_png(csv.path(), output_dir + "/curves.png");
+    write_training_curves_png(log.csv_path(), output_dir + "/curves.png");
   } catch (const std::exception& e) {  // a picture is not worth stopping a run for
     log_warn(str_cat("could not draw curves.png: ", e.what()));
   }
@@ -71,8 +75,11 @@ void EpochMeter::step_done(int64_t done, int64_t images, int64_t global_step, do
   lr_ = lr;
   loss_ = loss;
   bar_.update(done, [this] { return postfix(); });
-  if (options_.csv != nullptr && global_step % options_.log_every_n_steps == 0)
-    options_.csv->log({{"train/loss_step", loss_value()}, {"lr", lr}}, options_.epoch, global_step);
+  if (options_.log == nullptr || global_step % options_.log_every_n_steps != 0) return;
+  std::map<std::string, double> row = {
+      {"train/loss_step", loss_value()}, {"lr", lr}, {"train/lr", lr}};
+  if (options_.loss_scale) row["train/loss_scale"] = options_.loss_scale();
+  options_.log->log(row, options_.epoch, global_step);
 }
 
 void EpochMeter::finish() {

@@ -7,7 +7,7 @@
 namespace imagenet {
 
 MetricSums evaluate(ResNet& model, BatchLoader& loader, BatchTransfer& transfer,
-                    ProcessGroup& group, const EvaluationOptions& options) {
+                    ProcessGroup& group, const EvaluationOptions& options, ClassCounts* per_class) {
   model->eval();
   at::NoGradGuard no_grad;
   loader.start_epoch(0);
@@ -25,10 +25,12 @@ MetricSums evaluate(ResNet& model, BatchLoader& loader, BatchTransfer& transfer,
     }
     sums.add_loss(at::cross_entropy_loss(logits.to(at::kFloat), input.labels), n);
     sums.add_accuracy(logits, input.labels);
+    if (per_class != nullptr) per_class->add(logits, input.labels);
     bar.update(++done, nullptr);
   }
   bar.finish("");
   sums.sum_over_ranks(group);  // each rank evaluated its share of the images
+  if (per_class != nullptr) per_class->sum_over_ranks(group);
   return sums;
 }
 

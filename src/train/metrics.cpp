@@ -1,6 +1,7 @@
 // Implements train/metrics.h.
 #include "imagenet/train/metrics.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace imagenet {
@@ -75,6 +76,27 @@ void MetricSums::load(const TrainingProgress& progress) {
   correct[0].fill_(progress.correct1);
   correct[1].fill_(progress.correct5);
   accuracy_samples = progress.accuracy_samples;
+}
+
+ClassCounts::ClassCounts(int64_t classes, c10::Device device)
+    : counts(at::zeros({classes, 3}, at::TensorOptions().dtype(at::kLong).device(device))) {}
+
+void ClassCounts::add(const at::Tensor& logits, const at::Tensor& labels) {
+  const int64_t k = std::min<int64_t>(5, logits.size(1));
+  at::Tensor top = std::get<1>(logits.detach().topk(k, 1));  // [N, k]
+  at::Tensor hits = top.eq(labels.view({-1, 1}));
+  at::Tensor rows = at::stack(
+      {at::ones_like(labels), hits.narrow(1, 0, 1).sum(1).to(at::kLong), hits.sum(1).to(at::kLong)},
+      1);  // [N, 3]
+  counts.index_add_(0, labels, rows);
+}
+
+void ClassCounts::sum_over_ranks(ProcessGroup& group) {
+  if (!group.distributed()) return;
+  // Counts below 2^53 are exact in float64, which every backend sums.
+  at::Tensor packed = counts.to(at::kDouble);
+  group.all_reduce_sum({packed});
+  counts.copy_(packed.round().to(at::kLong));
 }
 
 }  // namespace imagenet

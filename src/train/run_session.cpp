@@ -13,6 +13,7 @@
 #include "imagenet/data/loader_options.h"
 #include "imagenet/distributed/launcher.h"
 #include "imagenet/train/torch_compat.h"
+#include "imagenet/util/build_info.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"
@@ -195,8 +196,8 @@ RunSession open_run_session(const Config& config, const DistEnv& dist,
   }
   s.cpu_threads = configure_cpu_threads(config, dist.local_world_size);
   log_info(str_cat("imagenet_train ", options.title.empty() ? "" : options.title + " ",
-                   IMAGENET_VERSION, " (LibTorch ", TORCH_VERSION, "), ",
-                   compat::describe_device(s.device), ", ", s.cpu_threads, " CPU threads"));
+                   IMAGENET_VERSION, " (git ", git_commit(), ", ", compat::library_versions(),
+                   "), ", compat::describe_device(s.device), ", ", s.cpu_threads, " CPU threads"));
   log_info("process: " + dist.describe());
   for (const auto& note : dist.notes) log_info(note);
 

@@ -7,6 +7,8 @@
 
 #ifdef IMAGENET_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
 
@@ -126,6 +128,42 @@ void set_cuda_device(int index) {
   c10::cuda::set_device(static_cast<c10::DeviceIndex>(index));
 #else
   (void)index;
+#endif
+}
+
+int64_t peak_memory_bytes(const c10::Device& device) {
+#ifdef IMAGENET_WITH_CUDA
+  if (device.is_cuda()) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(device.index());
+    return stats.allocated_bytes[0].peak;  // [0]: StatType::AGGREGATE, in 1.13 and 2.x
+  }
+#endif
+  (void)device;
+  return -1;
+}
+
+void reset_peak_memory(const c10::Device& device) {
+#ifdef IMAGENET_WITH_CUDA
+  if (device.is_cuda()) c10::cuda::CUDACachingAllocator::resetPeakStats(device.index());
+#endif
+  (void)device;
+}
+
+std::string library_versions() {
+#ifdef IMAGENET_WITH_CUDA
+  // CUDART_VERSION is 1000 x major + 10 x minor; cuDNN's is 10000 x major + 100 x minor +
+  // patch since 9 (1000 x major before).
+  std::string line = str_cat("LibTorch ", TORCH_VERSION, ", CUDA runtime ", CUDART_VERSION / 1000,
+                             ".", (CUDART_VERSION % 1000) / 10);
+  if (at::detail::getCUDAHooks().hasCuDNN()) {
+    const long v = at::detail::getCUDAHooks().versionCuDNN();
+    const long major = v >= 90000 ? v / 10000 : v / 1000;
+    const long minor = v >= 90000 ? (v / 100) % 100 : (v / 100) % 10;
+    line += str_cat(", cuDNN ", major, ".", minor, ".", v % 100);
+  }
+  return line;
+#else
+  return str_cat("LibTorch ", TORCH_VERSION, " (CPU only)");
 #endif
 }
 

@@ -11,6 +11,8 @@
 #include "imagenet/distributed/sync_batch_norm.h"
 #include "imagenet/train/epoch_meter.h"
 #include "imagenet/train/evaluation.h"
+#include "imagenet/train/inference.h"
+#include "imagenet/train/torch_compat.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/fs.h"
 #include "imagenet/util/log.h"
@@ -56,6 +58,10 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   val_loader_ = open_run_loader(config_, data_.val, /*train=*/false, context_.rank,
                                 context_.world_size, device);
   transfer_ = std::make_unique<BatchTransfer>(device, step_->channels_last());
+  // --weights: every rank reads the file (rank 0's copy is broadcast all the same); a resumed
+  // run's checkpoint replaces them in restore().
+  if (!config_.model.weights.empty())
+    load_weights_into(step_->model(), config_.model.weights, /*allow_new_classifier=*/true);
 
   // Optimizer steps per epoch: groups of accumulate_grad_batches loader batches, the last one
   // possibly shorter (Lightning steps at the end of the epoch too).
@@ -66,13 +72,30 @@ Trainer::Trainer(Config config, RunContext context, DataSplits data, RunPaths pa
   make_ema();
   if (context_.is_main()) {
     ensure_directory(paths_.output_dir);
-    csv_ = std::make_unique<MetricsCsv>(paths_.metrics_csv);
     // A process killed in the middle of a checkpoint write left its temporary file.
     if (const int stale = checkpoints_.remove_stale_files(); stale > 0)
       log_info(str_cat("removed ", stale, " temporary file(s) a killed run left in ",
                        paths_.checkpoints_dir));
   }
   last_checkpoint_time_ = Clock::now();
+}
+
+void Trainer::open_metrics_log() {
+  if (!context_.is_main() || log_) return;
+  const OutputConfig& out = config_.output;
+  MetricsLogOptions o;
+  o.csv_path = paths_.metrics_csv;
+  o.tensorboard_dir = paths_.output_dir + "/tensorboard";
+  o.wandb = wandb_requested(config_);
+  o.wandb_project = out.wandb_project;
+  o.wandb_name = out.wandb_name.empty() ? out.name : out.wandb_name;
+  o.wandb_sync_at_end = out.wandb_sync != WandbSync::kOff;
+  o.wandb_sync_live = out.wandb_sync == WandbSync::kLive;
+  o.wandb_log_path = paths_.output_dir + "/logs/wandb_sync.log";
+  log_ = std::make_unique<MetricsLog>(o);
+  log_->log_config(config_to_yaml(config_), progress_.global_step);
+  log_info("TensorBoard: tensorboard --logdir " + o.tensorboard_dir + " (" + log_->event_file() +
+           ")");
 }
 
 Trainer::~Trainer() {
@@ -118,6 +141,12 @@ int Trainer::fit() {
     return 0;
   }
   const std::string resume_hint = "; resume with --resume " + checkpoints_.last_path();
+  open_metrics_log();
+  // The event files are flushed and closed (and uploaded) however fit() ends.
+  struct CloseLog {
+    std::unique_ptr<MetricsLog>& log;
+    ~CloseLog() { log.reset(); }
+  } close_log{log_};
   while (progress_.epoch < epochs) {
     const int64_t epoch = progress_.epoch;
     EpochMetrics metrics;
@@ -182,9 +211,20 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   prefetched_epoch_ = -1;
   MetricSums sums(context_.device);
   if (first > 0) sums.load(progress_);  // the partial sums of the interrupted epoch
-  EpochMeter meter({str_cat("Epoch ", epoch), epoch, steps, first, config_.output.log_every_n_steps,
-                    context_.world_size, csv_.get(),
-                    [this](double loss) { check_loss_is_finite(loss); }});
+  skipped_steps_ = 0;
+  compat::reset_peak_memory(context_.device);
+  const bool scaled = step_->scaler().enabled();
+  EpochMeterOptions meter_options{str_cat("Epoch ", epoch),
+                                  epoch,
+                                  steps,
+                                  first,
+                                  config_.output.log_every_n_steps,
+                                  context_.world_size,
+                                  log_.get(),
+                                  nullptr,
+                                  [this](double loss) { check_loss_is_finite(loss); }};
+  if (scaled) meter_options.loss_scale = [this] { return step_->scaler().scale_value(); };
+  EpochMeter meter(std::move(meter_options));
 
   const int64_t accumulate = config_.train.accumulate_grad_batches;
   for (int64_t b = first; b < steps;) {
@@ -230,6 +270,12 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   metrics->images_per_second = meter.images_per_second();
   metrics->data_wait = meter.data_wait();
   metrics->read_retries = loader_stats.read_retries;
+  if (scaled) {
+    metrics->loss_scale = step_->scaler().scale_value();
+    metrics->skipped_steps = skipped_steps_;
+  }
+  if (const int64_t peak = compat::peak_memory_bytes(context_.device); peak >= 0)
+    metrics->peak_memory_gb = static_cast<double>(peak) / (1 << 30);
   if (metrics->data_wait > 0.5)
     metrics->data_advice = loader_bottleneck_advice(
         loader_stats, meter.seconds(), train_loader_->options(),
@@ -250,6 +296,7 @@ void Trainer::train_step(std::vector<DeviceBatch>& inputs, double lr, MetricSums
   ++progress_.global_step;
   if (ema_) ema_->after_step(step_->model(), progress_.global_step, step_in_epoch, progress_.epoch);
   last_loss_ = result.loss;
+  if (!result.stepped) ++skipped_steps_;
   if (!result.stepped && step_options_skip_non_finite_) {
     skipped_non_finite_step(lr);  // not counted in the epoch's loss and accuracy
     return;
@@ -327,7 +374,7 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
   progress_.epoch = epoch + 1;
   progress_.batch_in_epoch = 0;
   if (context_.is_main()) {
-    report_epoch(epoch, progress_.global_step, m, *csv_, paths_.output_dir);
+    report_epoch(epoch, progress_.global_step, m, *log_, paths_.output_dir);
     // last.ckpt always; a top-k file (a hard link to the same bytes) when among the best by
     // val/acc1. The table inside the checkpoint already includes this epoch.
     CheckpointData data = snapshot();
@@ -341,6 +388,7 @@ void Trainer::end_epoch(int64_t epoch, const EpochMetrics& m) {
     }
     const bool by_ema = config_.output.monitor == "val_ema/acc1";
     checkpoints_.save_epoch(epoch, by_ema ? m.val_ema_acc1 : m.val_acc1, std::move(data));
+    log_->epoch_done();  // the event files flushed (and with wandb_sync: live, uploaded)
   }
   // The checkpoint counts once every rank is past it; should rank 0 fail to write it, the
   // others stop here rather than train on.

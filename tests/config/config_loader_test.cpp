@@ -219,11 +219,39 @@ TEST(ConfigLoader, DistributedSettingsAreValidatedTogether) {
   EXPECT_EQ(c.dist.dist_backend, DistBackendChoice::kGloo);
 }
 
-TEST(ConfigLoader, WarmupMustBeShorterThanTraining) {
+TEST(ConfigLoader, AWarmupLongerThanTheRunIsAllowed) {
+  // The seeds' "run 1-2 epochs to confirm" on a 5-epoch-warmup recipe: the trainer warns.
   TempDir dir;
-  std::string message = error_of(dir, "epochs: 5\nwarmup_epochs: 5\n");
-  EXPECT_NE(message.find("warmup_epochs (5) must be shorter than epochs (5"), std::string::npos)
-      << message;
+  Config c = load_text(dir, "epochs: 1\nwarmup_epochs: 5\n");
+  EXPECT_EQ(c.optim.warmup_epochs, 5.0);
+  EXPECT_EQ(c.train.epochs, 1);
+}
+
+TEST(ConfigLoader, NamedRunsGetAFolderOfTheirOwn) {
+  TempDir dir;
+  EXPECT_EQ(run_folder(load_text(dir, "output_dir: runs\n")), "runs");
+  EXPECT_EQ(run_folder(load_text(dir, "output_dir: runs\nname: a\n")), "runs/a");
+  EXPECT_EQ(run_folder(load_text(dir, "output_dir: runs/\nwandb_name: single-gpu-run-1\n")),
+            "runs/single-gpu-run-1");
+  EXPECT_EQ(run_folder(load_text(dir, "name: a\n")), "a");
+  EXPECT_EQ(run_folder(load_text(dir, "output_dir: runs/a\nname: a\n")), "runs/a");
+  // The name taken from the config file's name does not make a folder.
+  Config derived = load_text(dir, "lr: 0.1\n");
+  EXPECT_EQ(derived.output.name, "config");
+  EXPECT_EQ(run_folder(derived), ".");
+}
+
+TEST(ConfigLoader, WandbIsOnWithAProjectUnlessTurnedOff) {
+  TempDir dir;
+  EXPECT_FALSE(wandb_requested(load_text(dir, "lr: 0.1\n")));
+  EXPECT_TRUE(wandb_requested(load_text(dir, "wandb_project: p\n")));
+  EXPECT_TRUE(wandb_requested(load_text(dir, "use_wandb: true\n")));
+  EXPECT_FALSE(wandb_requested(load_text(dir, "wandb_project: p\nuse_wandb: false\n")));
+  Config c = load_text(dir, "wandb_sync: live\n");
+  EXPECT_EQ(c.output.wandb_sync, WandbSync::kLive);
+  EXPECT_EQ(to_string(WandbSync::kEnd), "end");
+  EXPECT_NE(error_of(dir, "wandb_sync: sometimes\n").find("must be one of: off, end, live"),
+            std::string::npos);
 }
 
 TEST(ConfigLoader, RecipeKeysParseAndAreCheckedTogether) {

@@ -42,6 +42,8 @@ run_expect 0 final.txt -- "$BIN" --resume run/checkpoints/last.ckpt --set stop_a
 expect_in_file final.txt "resuming with changed settings: stop_after_epochs 1 -> 0"
 expect_in_file final.txt "Epoch 2: train/loss"
 [[ $(ls run/logs/train_*.log | wc -l) -eq 4 ]] || fail "expected 4 log files"
+# TensorBoard: each run (the stopped one too) added an event file of its own.
+[[ $(ls run/tensorboard/events.out.tfevents.* | wc -l) -eq 4 ]] || fail "expected 4 event files"
 # metrics.csv kept every row: one epoch row per epoch, history intact.
 rows=$(grep -cE '^[0-9]+,[0-9.]+,' run/metrics.csv)
 [[ $rows -eq 3 ]] || fail "expected 3 epoch rows in metrics.csv, got $rows"

@@ -27,6 +27,9 @@ enum class TrainInterpolation { kBilinear, kBicubic };
 enum class RandomEraseMode { kConst, kRand, kPixel };
 /// timm's mixup_mode: one mixing draw per batch, per pair of images (i, N-1-i), or per image.
 enum class MixMode { kBatch, kPair, kElem };
+/// When the binary runs `wandb sync` on the run's event files: never, once at the end, or also
+/// after every epoch.
+enum class WandbSync { kOff, kEnd, kLive };
 
 /// Lightning's limit_*_batches: a float is a fraction of the epoch (1.0 = all), an integer a
 /// number of batches.
@@ -48,6 +51,9 @@ struct ModelConfig {
   double drop_path_rate = 0.0;
   bool channels_last = true;
   bool compile_model = false;
+  /// Weights to start from (safetensors, a torch.save state dict, or a run's .ckpt); "" for
+  /// the seeded initialization.
+  std::string weights;
 };
 
 struct DataConfig {
@@ -208,6 +214,7 @@ struct OutputConfig {
   bool use_wandb = false;
   std::string wandb_project;
   std::string wandb_name;
+  WandbSync wandb_sync = WandbSync::kOff;
 };
 
 struct Config {
@@ -229,11 +236,21 @@ struct Config {
   std::string origin_of(const std::string& key) const;
 };
 
+/// The folder a run writes to: output_dir, or output_dir/<name> when `name` or `wandb_name`
+/// was set (in a file or on the command line), so that runs of different names get folders of
+/// their own. A name equal to output_dir's last component is not added twice.
+std::string run_folder(const Config& config);
+
+/// True when the run's event files go to W&B: use_wandb is true or wandb_project is set, and
+/// use_wandb was not set to false (--no_wandb sets it so).
+bool wandb_requested(const Config& config);
+
 /// The canonical spelling of a value ("bf16-mixed"), as the key table writes it in config.yaml:
 /// the names of each enum are written once, in src/config/config_keys.cpp.
 std::string to_string(Precision value);
 std::string to_string(LrScaling value);
 std::string to_string(OptimizerKind value);
 std::string to_string(LrScheduler value);
+std::string to_string(WandbSync value);
 
 }  // namespace imagenet

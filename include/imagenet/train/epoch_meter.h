@@ -1,9 +1,9 @@
 // What the training loop measures while an epoch runs, so that the loop shows only the step:
 // the epoch's wall time, the time spent waiting for batches (the loader's bottleneck), images
 // over all ranks, the progress line with its postfix (img/s, data wait, lr, loss) and, on rank
-// 0, metrics.csv's per-step rows; the loss is read back from the device only when a line or a
-// row needs it. And where a finished epoch is reported: its log line, its metrics.csv row and
-// curves.png.
+// 0, the per-step rows of metrics.csv and the event files; the loss is read back from the
+// device only when a line or a row needs it. And where a finished epoch is reported: its log
+// line, its row and curves.png.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -14,7 +14,7 @@
 #include <functional>
 #include <string>
 
-#include "imagenet/logging/metrics_csv.h"
+#include "imagenet/logging/metrics_log.h"
 #include "imagenet/logging/progress.h"
 
 namespace imagenet {
@@ -32,11 +32,16 @@ struct EpochMetrics {
   int64_t bad_samples = 0;
   int64_t read_retries = 0;
   std::string data_advice;  ///< what to change, when data_wait was above 50%
+  /// 16-mixed only (else NaN / -1): the loss scale at the end, and the steps an overflow skipped.
+  double loss_scale = NAN;
+  int64_t skipped_steps = -1;
+  double peak_memory_gb = NAN;  ///< CUDA only: the most GPU memory tensors held (GiB)
 };
 
 /// The epoch's line in the log (and warnings about unreadable images and a model waiting for
-/// data), its row in `csv` at `global_step`, and <output_dir>/curves.png redrawn from the csv.
-void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& metrics, MetricsCsv& csv,
+/// data), its row in metrics.csv and the event files at `global_step`, and
+/// <output_dir>/curves.png redrawn from metrics.csv.
+void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& metrics, MetricsLog& log,
                   const std::string& output_dir);
 
 struct EpochMeterOptions {
@@ -47,7 +52,9 @@ struct EpochMeterOptions {
   int log_every_n_steps = 50;
   int world_size = 1;  ///< every rank trains as many images per step
   /// Rank 0: where the per-step rows go; null on the other ranks.
-  MetricsCsv* csv = nullptr;
+  MetricsLog* log = nullptr;
+  /// 16-mixed: the current loss scale, logged with each step row as train/loss_scale.
+  std::function<double()> loss_scale;
   /// Called with every loss read back (the trainer stops a diverged run there).
   std::function<void(double)> check_loss;
 };
@@ -69,7 +76,8 @@ class EpochMeter {
 
   /// After `done` steps of the epoch (the latest on `images` images of this rank, at `lr`,
   /// global step `global_step` counted after it): the progress line, and every
-  /// log_every_n_steps global steps a metrics.csv row of train/loss_step and lr.
+  /// log_every_n_steps global steps a row of train/loss_step, lr and train/lr (the seeds'
+  /// name), with train/loss_scale under 16-mixed.
   void step_done(int64_t done, int64_t images, int64_t global_step, double lr,
                  const at::Tensor& loss);
 

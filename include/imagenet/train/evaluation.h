@@ -19,8 +19,10 @@ struct EvaluationOptions {
 
 /// Runs `model` in eval mode (no gradients) over one epoch of `loader`, each batch moved to the
 /// device by `transfer`, and returns the sums of loss and top-k hits over all ranks of `group`
-/// (a collective: every rank calls it).
+/// (a collective: every rank calls it). With `per_class` (sized for the model's classes, on the
+/// device) the hits of each label are counted too, and summed over the ranks as well.
 MetricSums evaluate(ResNet& model, BatchLoader& loader, BatchTransfer& transfer,
-                    ProcessGroup& group, const EvaluationOptions& options);
+                    ProcessGroup& group, const EvaluationOptions& options,
+                    ClassCounts* per_class = nullptr);
 
 }  // namespace imagenet

@@ -41,4 +41,16 @@ struct MetricSums {
   void load(const TrainingProgress& progress);
 };
 
+/// Validation counts per class, for a per-class accuracy table: images, top-1 and top-5 hits
+/// of each label, exact sums over the ranks.
+struct ClassCounts {
+  at::Tensor counts;  ///< int64 [classes, 3]: images, top-1 hits, top-5 hits; on the device
+
+  ClassCounts(int64_t classes, c10::Device device);
+  /// logits [N, C], labels [N] int64 (on the device of `counts`).
+  void add(const at::Tensor& logits, const at::Tensor& labels);
+  /// Sums the counts over the ranks of `group`, in place (a group of one changes nothing).
+  void sum_over_ranks(ProcessGroup& group);
+};
+
 }  // namespace imagenet

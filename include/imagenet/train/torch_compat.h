@@ -40,4 +40,14 @@ void configure_cuda_math(bool cudnn_benchmark, bool tf32);
 /// Makes GPU `index` this thread's current device (before NCCL starts: it binds to it).
 void set_cuda_device(int index);
 
+/// The most bytes of GPU memory the caching allocator held for tensors on `device` since the
+/// last reset_peak_memory (torch.cuda.max_memory_allocated); -1 for a CPU device.
+int64_t peak_memory_bytes(const c10::Device& device);
+/// Starts a new peak (torch.cuda.reset_peak_memory_stats); nothing for a CPU device.
+void reset_peak_memory(const c10::Device& device);
+
+/// The libraries this binary runs on, one line: "LibTorch 1.13.1 (CPU only)", or with CUDA
+/// "LibTorch 2.11.0, CUDA runtime 13.0, cuDNN 9.10.2" (NCCL is distributed/'s to say).
+std::string library_versions();
+
 }  // namespace imagenet::compat

@@ -16,7 +16,7 @@
 #include "imagenet/config/config.h"
 #include "imagenet/data/batch_loader.h"
 #include "imagenet/data/dataset.h"
-#include "imagenet/logging/metrics_csv.h"
+#include "imagenet/logging/metrics_log.h"
 #include "imagenet/train/batch_input.h"
 #include "imagenet/train/data_parallel.h"
 #include "imagenet/train/ema_tracker.h"
@@ -46,7 +46,9 @@ class Trainer {
   void restore(const CheckpointData& checkpoint, const std::string& checkpoint_path);
 
   /// Trains to the end (or stop_after_epochs, or a stop signal). Returns the exit code:
-  /// 0, or 128 + signal when stopped by a signal (after saving last.ckpt).
+  /// 0, or 128 + signal when stopped by a signal (after saving last.ckpt). Rank 0 writes
+  /// metrics.csv and a new event file in <output_dir>/tensorboard/ (flushed every epoch,
+  /// closed, and with wandb_sync uploaded, when fit returns).
   int fit();
 
   /// Evaluates the current weights (or `model`, the EMA's) on the validation set (loss, acc1,
@@ -92,6 +94,7 @@ class Trainer {
   /// nan_policy: skip: a step whose update was dropped; warns, or throws past nan_skip_limit.
   void skipped_non_finite_step(double lr);
   std::string non_finite_report(double loss, double lr) const;
+  void open_metrics_log();
 
   Config config_;
   RunContext context_;
@@ -108,7 +111,8 @@ class Trainer {
   TrainingPlan plan_;
   TrainingProgress progress_;
   RunCheckpoints checkpoints_;
-  std::unique_ptr<MetricsCsv> csv_;
+  std::unique_ptr<MetricsLog> log_;  // rank 0, during fit()
+  int64_t skipped_steps_ = 0;        // of the epoch: fp16 overflows
   int64_t prefetched_epoch_ = -1;  // epoch the train loader already started (during validation)
   at::Tensor last_loss_;           // loss of the latest step, on the device
   std::chrono::steady_clock::time_point last_checkpoint_time_;  // for checkpoint_every_minutes
