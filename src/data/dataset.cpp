@@ -71,19 +71,19 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   IndexCacheOptions cache;
   cache.cache_dir = index_cache_dir(config);
   cache.rescan = options.rescan;
+  cache.write = options.write_index_cache;
   cache.threads = std::max(1, config.data.io_threads);
   DataSplits data;
-  IndexCacheReport train_report, val_report;
   data.train = std::make_shared<DatasetIndex>(
-      scan_image_folder_cached(root + "/train", classes, cache, &train_report));
+      scan_image_folder_cached(root + "/train", classes, cache, &data.train_cache));
   if (options.with_val)
     data.val = std::make_shared<DatasetIndex>(
-        scan_image_folder_cached(root + "/val", classes, cache, &val_report));
+        scan_image_folder_cached(root + "/val", classes, cache, &data.val_cache));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  const int reused = train_report.classes_reused + val_report.classes_reused;
-  const int scanned = train_report.classes_scanned + val_report.classes_scanned;
+  const int reused = data.train_cache.classes_reused + data.val_cache.classes_reused;
+  const int scanned = data.train_cache.classes_scanned + data.val_cache.classes_scanned;
   log_info(
       str_cat("data: ", root, ": ", classes.size(), " classes",
               classes.size() < all.size()

@@ -126,7 +126,7 @@ DatasetIndex scan_image_folder_cached(const std::string& split_dir,
     names[i] = entries[i].names;
   }
   r.classes_scanned = static_cast<int>(classes.size()) - r.classes_reused;
-  if (r.classes_scanned > 0) {
+  if (r.classes_scanned > 0 && options.write) {
     for (const auto& name : classes) cached.erase(name);
     try {
       write_cache(r.cache_path, split_dir, classes, entries, cached);
