@@ -10,6 +10,7 @@
 #include "imagenet/app/config_command.h"
 #include "imagenet/app/lrfind_command.h"
 #include "imagenet/app/pack_command.h"
+#include "imagenet/app/preflight_command.h"
 #include "imagenet/app/prepare_command.h"
 #include "imagenet/app/subset_command.h"
 #include "imagenet/app/train_command.h"
@@ -46,6 +47,7 @@ int app_main(int argc, char** argv) {
       "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
       "  imagenet_train --config configs/stress_test.yaml     train (see docs/)\n"
       "  imagenet_train lrfind --config X                     find a learning rate\n"
+      "  imagenet_train preflight --config X                  check a run before starting it\n"
       "  imagenet_train <subcommand> --help                   help on one command"};
   app.name("imagenet_train");
   app.set_version_flag("--version", "imagenet_train " IMAGENET_VERSION);
@@ -61,6 +63,7 @@ int app_main(int argc, char** argv) {
   register_subset_command(context);
   register_pack_command(context);
   register_lrfind_command(context);
+  register_preflight_command(context);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());
