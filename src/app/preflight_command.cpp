@@ -166,6 +166,11 @@ int run_preflight_command(const PreflightCommand& command, const std::vector<std
   rates.read_bound = loader.read_bound;
   rates.loader_advice = loader.advice;
   const PreflightCheck pipeline = pipeline_verdict(rates);
+  if (pipeline.status == CheckStatus::kFail)  // the data check is where its rate is measured
+    data_check.fail(str_printf("the data is too slow: %.1f img/s per rank for a step that takes "
+                               "%.1f (see pipeline).",
+                               data_rate, step_rate),
+                    pipeline.fix);
 
   PreflightReport report;
   report.version = IMAGENET_VERSION;

@@ -1,6 +1,6 @@
 # `imagenet_train preflight` on generated data: a healthy config passes and writes nothing but
 # preflight.json; files behind a slow mount (the read-latency hook) with no I/O threads fail the
-# pipeline check with the advice; a read-only or full checkpoint folder fails storage; a config
+# data and pipeline checks with the advice; a read-only or full checkpoint folder fails storage; a config
 # error exits 2; two ranks with different data fail the index check; `--devices 2` passes with
 # an all-reduce measured; an unreachable MASTER_ADDR fails within dist_timeout, naming it.
 # ctest: run_serial
@@ -33,12 +33,14 @@ for check in config data step pipeline storage monitoring; do
 done
 expect_status healthy/preflight.json multi-process skip
 
-# 2. 4 s per file open and no I/O threads: one worker reads 0.25 files/s, far below the step
+# 2. 4 s per file open and no I/O threads: one worker reads 0.25 files/s, far below the step,
+# which fails the data check and the pipeline, with the advice
 # (a ResNet-18 step on 2 images of 32 pixels: 10 ms on an idle core, seconds on a busy one).
 run_expect 1 slow.txt -- env IMAGENET_INJECT_READ_LATENCY_MS=4000 "$BIN" preflight \
   --data_root data --set model=resnet18 --set img_size=32 --lr 0.2 --steps 2 --batch_size 2 \
   --num_workers 1 --set io_threads=0 --sample_files 1 --loader_batches 1 --output_dir slow
 expect_status slow/preflight.json pipeline fail
+expect_status slow/preflight.json data fail
 expect_in_file slow.txt "data will starve the GPU by"
 expect_in_file slow.txt "raise io_threads to"
 expect_in_file slow/preflight.json "\"injected_latency_ms\": 4000"
