@@ -34,6 +34,7 @@ LEVELS = {
     "checkpoint": 2,
     "train": 3,
     "lrfind": 4,
+    "preflight": 4,
     "app": 5,
 }
 # Files that belong to no component folder, with their level.

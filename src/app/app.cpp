@@ -12,6 +12,7 @@
 #include "imagenet/app/lrfind_command.h"
 #include "imagenet/app/pack_command.h"
 #include "imagenet/app/predict_command.h"
+#include "imagenet/app/preflight_command.h"
 #include "imagenet/app/prepare_command.h"
 #include "imagenet/app/subset_command.h"
 #include "imagenet/app/train_command.h"
@@ -51,6 +52,7 @@ int app_main(int argc, char** argv) {
       "imagenet_train: trains ResNet classifiers on ImageNet-style image folders.\n"
       "  imagenet_train --config configs/stress_test.yaml     train (see docs/)\n"
       "  imagenet_train lrfind --config X                     find a learning rate\n"
+      "  imagenet_train preflight --config X                  check a run before starting it\n"
       "  imagenet_train <subcommand> --help                   help on one command"};
   app.name("imagenet_train");
   app.set_version_flag("--version", str_cat("imagenet_train ", imagenet_version(), " (git ",
@@ -70,6 +72,7 @@ int app_main(int argc, char** argv) {
   register_validate_command(context);
   register_predict_command(context);
   register_export_command(context);
+  register_preflight_command(context);
 
   std::vector<std::string> subcommands;
   for (const CLI::App* sub : app.get_subcommands({})) subcommands.push_back(sub->get_name());

@@ -1,11 +1,8 @@
-// Implements app/bench_data_command.h: start_epoch / next in a loop, timed by the wall clock
-// and by the process's CPU time (getrusage), so that "per core" is measured rather than assumed.
+// Implements app/bench_data_command.h: measure_loader_rate (data/loader_benchmark.h), timed by
+// the wall clock and by the process's CPU time, so that "per core" is measured, not assumed.
 #include "imagenet/app/bench_data_command.h"
 
-#include <sys/resource.h>
-
 #include <CLI/CLI.hpp>
-#include <chrono>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -13,6 +10,7 @@
 #include "imagenet/app/config_flags.h"
 #include "imagenet/data/batch_loader.h"
 #include "imagenet/data/dataset.h"
+#include "imagenet/data/loader_benchmark.h"
 #include "imagenet/data/loader_options.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/log.h"
@@ -29,13 +27,6 @@ struct BenchDataCommand {
   std::string split = "train";
   bool rescan = false;
 };
-
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
 
 /// Loads batches as fast as the loader delivers them (an infinitely fast consumer) and prints
 /// the rates; returns the exit code.
@@ -57,31 +48,10 @@ int run_bench_data_command(const BenchDataCommand& command) {
                      options.read_policy.injected_latency_seconds * 1000, " ms"));
   BatchLoader loader(train ? data.train : data.val, options);
 
-  // Batches are released at once: an infinitely fast consumer. Epochs restart as needed.
-  int64_t epoch = 0, images = 0, bad = 0, retries = 0;
-  auto add_epoch_stats = [&] {
-    LoaderEpochStats stats = loader.epoch_stats();
-    bad += stats.bad_samples;
-    retries += stats.read_retries;
-  };
-  loader.start_epoch(epoch);
-  auto next_batch = [&] {
-    std::shared_ptr<const Batch> batch = loader.next();
-    if (!batch) {
-      add_epoch_stats();
-      loader.start_epoch(++epoch);
-      batch = loader.next();
-    }
-    return batch;
-  };
-  for (int i = 0; i < command.warmup; ++i) next_batch();
-  const auto start = std::chrono::steady_clock::now();
-  const double cpu_start = cpu_seconds();
-  for (int i = 0; i < command.batches; ++i) images += next_batch()->size;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double cpu = cpu_seconds() - cpu_start;
-  add_epoch_stats();  // bad samples and retries count the warmup batches too
+  const LoaderRate measured = measure_loader_rate(loader, command.warmup, command.batches);
+  const double seconds = measured.seconds, cpu = measured.cpu_seconds;
+  const int64_t images = measured.images, bad = measured.bad_samples,
+                retries = measured.read_retries;
   const int workers = std::max(1, options.num_workers);
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const double rate = images / seconds;

@@ -16,6 +16,7 @@
 #include "imagenet/distributed/gradient_reducer.h"
 #include "imagenet/distributed/sync_batch_norm.h"
 #include "imagenet/train/run_session.h"
+#include "imagenet/train/step_benchmark.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/train_step.h"
 #include "imagenet/util/error.h"
@@ -75,11 +76,8 @@ int run_bench_ddp_command(const BenchDdpCommand& command, const std::vector<std:
   for (const auto& p : step.model()->parameters()) params.push_back(p);
   const int64_t n = config.train.batch_size, size = config.data.img_size;
   torch::manual_seed(static_cast<uint64_t>(1000 + dist.rank));  // each rank its own batch
-  DeviceBatch batch;
-  batch.images = at::randn({n, 3, size, size}, at::TensorOptions().device(device));
-  if (step.channels_last()) batch.images = batch.images.contiguous(at::MemoryFormat::ChannelsLast);
-  batch.labels =
-      at::randint(command.num_classes, {n}, at::TensorOptions().dtype(at::kLong).device(device));
+  const DeviceBatch batch =
+      synthetic_batch(n, size, command.num_classes, device, step.channels_last());
 
   std::vector<Mode> modes(5);
   modes[0] = {"no all-reduce (compute only)", false, {}};

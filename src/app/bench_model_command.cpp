@@ -1,15 +1,15 @@
-// Implements app/bench_model_command.h: TrainStep::run in a loop on one synthetic batch.
+// Implements app/bench_model_command.h: time_train_steps (train/step_benchmark.h) on one
+// synthetic batch.
 #include "imagenet/app/bench_model_command.h"
 
-#include <torch/cuda.h>
 #include <CLI/CLI.hpp>
 
-#include <chrono>
 #include <iostream>
 #include <memory>
 
 #include "imagenet/app/config_flags.h"
 #include "imagenet/train/run_session.h"
+#include "imagenet/train/step_benchmark.h"
 #include "imagenet/train/torch_compat.h"
 #include "imagenet/train/train_step.h"
 #include "imagenet/util/error.h"
@@ -38,42 +38,17 @@ int run_bench_model_command(const BenchModelCommand& command) {
   TrainStep step(train_step_options(config), device, command.num_classes);
   step.model()->train();
   const int64_t n = config.train.batch_size, size = config.data.img_size;
-  // A fixed synthetic batch: what the loader would deliver, already on the device.
-  auto make_batch = [&] {
-    DeviceBatch b;
-    b.images = at::randn({n, 3, size, size}, at::TensorOptions().device(device));
-    if (step.channels_last()) b.images = b.images.contiguous(at::MemoryFormat::ChannelsLast);
-    b.labels =
-        at::randint(command.num_classes, {n}, at::TensorOptions().dtype(at::kLong).device(device));
-    return b;
-  };
-  DeviceBatch batch = make_batch();
-  auto sync = [&] {
-    if (cuda) torch::cuda::synchronize();
-  };
-  for (int i = 0; i < command.warmup_steps; ++i) {
-    DeviceBatch b = batch;
-    step.run(b, config.optim.lr, i);
-  }
-  sync();
-  const auto start = std::chrono::steady_clock::now();
-  at::Tensor loss;
-  for (int i = 0; i < command.steps; ++i) {
-    DeviceBatch b = batch;
-    loss = step.run(b, config.optim.lr, command.warmup_steps + i).loss;
-  }
-  sync();
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  const double images_per_second = n * command.steps / seconds;
+  const DeviceBatch batch =
+      synthetic_batch(n, size, command.num_classes, device, step.channels_last());
+  const StepTiming timing =
+      time_train_steps(step, batch, config.optim.lr, command.warmup_steps, command.steps);
   std::cout << str_printf(
                    "bench-model: arch=%s batch=%lld img_size=%lld precision=%s channels_last=%s "
                    "device=%s steps=%d ms_per_step=%.2f img_per_sec=%.1f loss=%.4f\n",
                    config.model.arch.c_str(), static_cast<long long>(n),
                    static_cast<long long>(size), to_string(config.train.precision).c_str(),
                    step.channels_last() ? "true" : "false", compat::describe_device(device).c_str(),
-                   command.steps, 1000.0 * seconds / command.steps, images_per_second,
-                   loss.item<double>())
+                   command.steps, timing.ms_per_step(), timing.images_per_second(), timing.loss)
             << std::flush;
   return 0;
 }

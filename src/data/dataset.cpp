@@ -109,6 +109,7 @@ DataSplits open_s3_datasets(const Config& config, const OpenDataOptions& options
   IndexCacheOptions cache;
   cache.cache_dir = index_cache_dir(config);
   cache.rescan = options.rescan;
+  cache.write = options.write_index_cache;
   cache.threads = threads;
   auto index_split = [&](const std::string& name, IndexCacheReport* report) {
     const S3Uri split = root.child(name);
@@ -126,12 +127,11 @@ DataSplits open_s3_datasets(const Config& config, const OpenDataOptions& options
         cached_folder_index(split.str(), classes, cache, lister, report));
   };
   DataSplits data;
-  IndexCacheReport train_report, val_report;
-  data.train = index_split("train", &train_report);
-  if (options.with_val) data.val = index_split("val", &val_report);
+  data.train = index_split("train", &data.train_cache);
+  if (options.with_val) data.val = index_split("val", &data.val_cache);
   log_folder_index(config, options, data, all.size(),
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
-                   train_report, val_report, cache.cache_dir);
+                   data.train_cache, data.val_cache, cache.cache_dir);
   return data;
 }
 
@@ -167,18 +167,18 @@ DataSplits open_datasets(const Config& config, const OpenDataOptions& options) {
   IndexCacheOptions cache;
   cache.cache_dir = index_cache_dir(config);
   cache.rescan = options.rescan;
+  cache.write = options.write_index_cache;
   cache.threads = std::max(1, config.data.io_threads);
   DataSplits data;
-  IndexCacheReport train_report, val_report;
   data.train = std::make_shared<DatasetIndex>(
-      scan_image_folder_cached(root + "/train", classes, cache, &train_report));
+      scan_image_folder_cached(root + "/train", classes, cache, &data.train_cache));
   if (options.with_val)
     data.val = std::make_shared<DatasetIndex>(
-        scan_image_folder_cached(root + "/val", classes, cache, &val_report));
+        scan_image_folder_cached(root + "/val", classes, cache, &data.val_cache));
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-  log_folder_index(config, options, data, all.size(), seconds, train_report, val_report,
+  log_folder_index(config, options, data, all.size(), seconds, data.train_cache, data.val_cache,
                    cache.cache_dir);
   return data;
 }

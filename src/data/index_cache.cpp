@@ -240,7 +240,7 @@ DatasetIndex cached_folder_index(const std::string& split_dir,
     names[i] = entries[i].names;
   }
   r.classes_scanned = static_cast<int>(classes.size()) - r.classes_reused;
-  if (r.classes_scanned > 0) {
+  if (r.classes_scanned > 0 && options.write) {
     for (const auto& name : classes) cached.erase(name);
     try {
       write_cache(r.cache_path, identity, classes, entries, cached);

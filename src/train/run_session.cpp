@@ -50,7 +50,8 @@ void log_as_rank(const DistEnv& dist, bool verbose) {
             /*console_errors=*/true});
 }
 
-/// Meets the other ranks (dist_timeout); from then on a failure of any rank stops every rank.
+}  // namespace
+
 std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
                                                  const c10::Device& device) {
   ProcessGroupOptions o;
@@ -75,8 +76,6 @@ std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const Dis
   log_info(str_cat("process group ready: ", group->backend_name(), ", ", group->size(), " ranks"));
   return group;
 }
-
-}  // namespace
 
 RunPaths make_run_paths(const std::string& output_dir) {
   RunPaths p;
@@ -218,8 +217,8 @@ RunSession open_run_session(const Config& config, const DistEnv& dist,
     compat::configure_cuda_math(config.train.cudnn_benchmark, config.train.tf32);
 
   // 4. The other ranks: everything above was checked by each rank on its own.
-  s.group = dist.distributed ? join_process_group(config, dist, s.device)
-                             : ProcessGroup::single_process(s.device);
+  s.group = dist.distributed && options.join_group ? join_process_group(config, dist, s.device)
+                                                   : ProcessGroup::single_process(s.device);
   return s;
 }
 

@@ -1,5 +1,5 @@
 // Tests data/index_cache: a second scan reuses the cache, a changed class folder is listed
-// again, --rescan and a damaged cache file list everything.
+// again, --rescan and a damaged cache file list everything, a read-only use writes nothing.
 #include "imagenet/data/index_cache.h"
 
 #include <gtest/gtest.h>
@@ -128,6 +128,24 @@ TEST(IndexCache, ForgedOrDamagedFilesAreNotUsed) {
   std::map<std::string, CachedClassListing> listing = {{"a b", {7, {"1 2.jpg", "%.png"}}}};
   ASSERT_TRUE(parse_index_cache(format_index_cache(split, listing), split, &out));
   EXPECT_EQ(out.at("a b").names, listing.at("a b").names);
+}
+
+TEST(IndexCache, ReadOnlyUseWritesNothing) {
+  TempDir dir;
+  write_text(dir.file("train/a/1.jpg"), "x");
+  IndexCacheOptions options;
+  options.cache_dir = dir.file("cache");
+  options.write = false;  // preflight: use the cache, never change it
+  IndexCacheReport report;
+  DatasetIndex index = scan_image_folder_cached(dir.file("train"), {"a"}, options, &report);
+  EXPECT_EQ(index.samples.size(), 1u);
+  EXPECT_EQ(report.classes_scanned, 1);
+  EXPECT_FALSE(path_exists(report.cache_path));
+  options.write = true;
+  scan_image_folder_cached(dir.file("train"), {"a"}, options, &report);
+  options.write = false;
+  scan_image_folder_cached(dir.file("train"), {"a"}, options, &report);
+  EXPECT_EQ(report.classes_reused, 1);  // and reads one that is there
 }
 
 }  // namespace

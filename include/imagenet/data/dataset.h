@@ -7,6 +7,7 @@
 
 #include "imagenet/config/config.h"
 #include "imagenet/data/image_folder.h"
+#include "imagenet/data/index_cache.h"
 
 namespace imagenet {
 
@@ -14,6 +15,8 @@ namespace imagenet {
 struct DataSplits {
   std::shared_ptr<const DatasetIndex> train;
   std::shared_ptr<const DatasetIndex> val;  ///< null when not asked for
+  /// How the index cache served each split (image folders only).
+  IndexCacheReport train_cache, val_cache;
 };
 
 struct OpenDataOptions {
@@ -21,6 +24,8 @@ struct OpenDataOptions {
   bool rescan = false;
   /// Also open val/ (bench-data needs only one split).
   bool with_val = true;
+  /// Write the index cache back when folders were listed (preflight reads it only).
+  bool write_index_cache = true;
 };
 
 /// The index cache folder of `config`: index_cache_dir, or <output_dir>/index_cache.

@@ -21,6 +21,8 @@ struct IndexCacheOptions {
   std::string cache_dir;
   /// Ignore a cached index and list the folders again (the cache is then rewritten).
   bool rescan = false;
+  /// Write the cache back when anything was listed (false: use it, never change it).
+  bool write = true;
   /// Threads listing or checking class folders in parallel.
   int threads = 16;
 };

@@ -85,6 +85,9 @@ struct RunSessionOptions {
   bool write_config = false;
   /// The log's first line names the command: "imagenet_train <title> <version> ...".
   std::string title;
+  /// Join the other ranks at the end (false: the command calls join_process_group itself, to
+  /// report a failed rendezvous rather than stop; the session's group is then single_process).
+  bool join_group = true;
 };
 
 /// A process's place in a run, ready to train: the log is open, the threads are set, the
@@ -100,6 +103,11 @@ struct RunSession {
 
   RunContext context() const { return {device, dist.rank, dist.world_size, group}; }
 };
+
+/// Meets the other ranks (dist_timeout); from then on a failure of any rank stops every rank.
+/// Throws RuntimeError naming MASTER_ADDR:MASTER_PORT when they do not meet in time.
+std::shared_ptr<ProcessGroup> join_process_group(const Config& config, const DistEnv& dist,
+                                                 const c10::Device& device);
 
 /// Opens the session of a process that is not the launcher (dist.kind != kLauncher): device and
 /// precision, data (and options.check_data), then the log, threads, config and process group.
