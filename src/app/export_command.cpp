@@ -22,6 +22,7 @@ namespace {
 struct ExportCommand {
   std::string checkpoint_path;
   std::string out_path;
+  bool ema = false;  ///< the checkpoint's EMA weights (model_ema) instead of its model's
 };
 
 std::string json_list(const std::vector<std::string>& items) {
@@ -53,11 +54,15 @@ int run_export_command(const ExportCommand& command) {
 
   // The model's names and order; every tensor checked against the checkpoint by loading it.
   ResNet model = make_eval_model(checkpoint.arch, num_classes, c10::Device(c10::kCPU), false);
+  IMAGENET_USAGE_CHECK(!command.ema || !checkpoint.state_dict_ema.empty(),
+                       "--ema: ", command.checkpoint_path,
+                       " holds no EMA weights (its run was trained without model_ema).");
+  const auto& weights = command.ema ? checkpoint.state_dict_ema : checkpoint.state_dict;
   NamedTensors tensors;
   for (const auto& [name, tensor] : model_weights(*model)) {
-    auto it = checkpoint.state_dict.find(name);
-    IMAGENET_USAGE_CHECK(it != checkpoint.state_dict.end(), command.checkpoint_path, " has no ",
-                         name, ": it does not hold a ", checkpoint.arch, ".");
+    auto it = weights.find(name);
+    IMAGENET_USAGE_CHECK(it != weights.end(), command.checkpoint_path, " has no ", name,
+                         ": it does not hold a ", checkpoint.arch, ".");
     IMAGENET_USAGE_CHECK(it->second.sizes() == tensor.sizes(), command.checkpoint_path, ": ", name,
                          " has shape ", it->second.sizes(), ", a ", checkpoint.arch, " of ",
                          num_classes, " classes has ", tensor.sizes(), ".");
@@ -72,8 +77,10 @@ int run_export_command(const ExportCommand& command) {
       {"source", command.checkpoint_path},
       {"epoch", std::to_string(checkpoint.progress.epoch - 1)},
       {"imagenet_train_version", checkpoint.version}};
-  if (auto it = checkpoint.metrics.find("val/acc1"); it != checkpoint.metrics.end())
-    metadata["val/acc1"] = format_number(it->second);
+  const std::string acc_key = command.ema ? "val_ema/acc1" : "val/acc1";
+  if (auto it = checkpoint.metrics.find(acc_key); it != checkpoint.metrics.end())
+    metadata[acc_key] = format_number(it->second);
+  if (command.ema) metadata["weights"] = "ema";
   save_safetensors(command.out_path, tensors, metadata);
   log_info(str_cat("wrote ", command.out_path, ": ", tensors.size(), " tensors of a ",
                    checkpoint.arch, " (", num_classes,
@@ -93,6 +100,8 @@ void register_export_command(SubcommandContext& context) {
   sub->add_option("--checkpoint", command->checkpoint_path, "A run's checkpoint (.ckpt)")
       ->required();
   sub->add_option("--out,-o", command->out_path, "The safetensors file to write")->required();
+  sub->add_flag("--ema", command->ema,
+                "Export the checkpoint's EMA weights (a run with model_ema) instead of its model");
   sub->callback([&action = context.action, command] {
     action = [command] { return run_export_command(*command); };
   });

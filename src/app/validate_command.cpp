@@ -28,6 +28,7 @@ struct ValidateCommand {
   std::string per_class_path;
   bool verbose = false;
   bool rescan = false;
+  bool ema = false;  ///< the checkpoint's EMA weights (model_ema) instead of its model's
 };
 
 /// The run folder of a checkpoint in <run>/checkpoints/, where validate's log goes; else the
@@ -98,9 +99,15 @@ int run_validate_command(const ValidateCommand& command, const std::vector<std::
 
   ResNet model = make_eval_model(config.model.arch, num_classes, session.device, channels_last);
   const std::string source = from_checkpoint ? command.checkpoint_path : config.model.weights;
+  IMAGENET_USAGE_CHECK(!command.ema || from_checkpoint,
+                       "--ema needs --checkpoint: a weights file holds one set of weights.");
+  IMAGENET_USAGE_CHECK(!command.ema || !checkpoint.state_dict_ema.empty(),
+                       "--ema: ", command.checkpoint_path,
+                       " holds no EMA weights (its run was trained without model_ema).");
   if (from_checkpoint) {
-    load_model_state(*model, checkpoint.state_dict, command.checkpoint_path);
-    log_info(str_cat("weights: ", command.checkpoint_path, " (epoch ",
+    load_model_state(*model, command.ema ? checkpoint.state_dict_ema : checkpoint.state_dict,
+                     command.checkpoint_path);
+    log_info(str_cat("weights: ", command.checkpoint_path, command.ema ? " (EMA)" : "", " (epoch ",
                      checkpoint.progress.epoch - 1, ", step ", checkpoint.progress.global_step,
                      ")"));
   } else {
@@ -138,6 +145,7 @@ int run_validate_command(const ValidateCommand& command, const std::vector<std::
         .add("val/acc1", sums.acc1())
         .add("val/acc5", sums.acc5());
     if (from_checkpoint) json.add("epoch", checkpoint.progress.epoch - 1);
+    if (command.ema) json.add("ema", true);
     write_file_atomic(command.json_path, json.text());
     log_info("wrote " + command.json_path);
   }
@@ -167,6 +175,9 @@ void register_validate_command(SubcommandContext& context) {
   sub->add_option("--json", command->json_path, "Also write the results to this JSON file");
   sub->add_option("--per_class,--per-class", command->per_class_path,
                   "Write per-class accuracy (class_index,class,images,acc1,acc5) to this CSV");
+  sub->add_flag(
+      "--ema", command->ema,
+      "Evaluate the checkpoint's EMA weights (a run with model_ema) instead of its model");
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
   sub->add_flag("--rescan", command->rescan,
                 "List the data folders again instead of using the cached index");

@@ -72,7 +72,8 @@ LoaderMeasurement measure_run_loader(const Config& config, const DataSplits& dat
   LoaderEpochStats stats;
   stats.decode_seconds = rate.decode_seconds;
   const LoaderOptions& o = loader->options();
-  m.advice = loader_bottleneck_advice(stats, rate.seconds, o, cores);
+  m.advice =
+      loader_bottleneck_advice(stats, rate.seconds, o, cores, sample_origin(loader->index()));
   m.read_bound =
       rate.decode_seconds / std::max(1e-9, rate.seconds * std::max(1, o.num_workers)) < 0.7;
   check.add("loader_img_per_sec", round_to(m.images_per_second, 0.1));

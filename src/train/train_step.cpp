@@ -56,7 +56,6 @@ std::unique_ptr<Optimizer> make_optimizer(torch::nn::Module& model, const OptimC
   return std::make_unique<Sgd>(std::move(groups), sgd);
 }
 
-
 /// True when no gradient holds NaN or inf (one host sync).
 bool gradients_are_finite(const std::vector<at::Tensor>& grads) {
   if (grads.empty()) return true;

@@ -1,6 +1,6 @@
 // Tests checkpoint/pickle_reader: one nested value pickled by Python's pickle module in every
-// protocol (tests/golden/pickle_values.py) reads back as Python describes it, and malformed or hostile
-// pickles are errors, never crashes.
+// protocol (tests/golden/pickle_values.py) reads back as Python describes it, and malformed or
+// hostile pickles are errors, never crashes.
 #include "imagenet/checkpoint/pickle_reader.h"
 
 #include <gtest/gtest.h>
@@ -66,9 +66,9 @@ std::string dump(const PickleValue& v) {
 
 TEST(PickleReader, ReadsWhatPythonPicklesInEveryProtocol) {
   testing::TempDir dir;
-  auto result =
-      testing::run_command("/usr/bin/python3 " + testing::source_path("tests/golden/pickle_values.py") +
-                           " " + dir.path() + " 2>&1");
+  auto result = testing::run_command("/usr/bin/python3 " +
+                                     testing::source_path("tests/golden/pickle_values.py") + " " +
+                                     dir.path() + " 2>&1");
   if (result.exit_code != 0) GTEST_SKIP() << "python3 unavailable: " << result.output;
   const std::string expected = str_trim(read_file(dir.file("expected.txt")));
   for (int protocol = 0; protocol <= 5; ++protocol) {

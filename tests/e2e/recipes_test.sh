@@ -27,6 +27,32 @@ ls torchvision_v2/checkpoints/resnet18-epoch=00-val_ema_acc1=*.ckpt >/dev/null 2
   fail "torchvision_v2: no top-k checkpoint named by val_ema/acc1"
 head -1 torchvision_v2/metrics.csv | grep -q 'val_ema/acc1' || fail "no val_ema/acc1 column"
 
+# validate --ema on V2's last.ckpt gives the run's own val_ema/acc1; export --ema marks its
+# metadata; a checkpoint without EMA weights is a usage error for both.
+PY=/usr/bin/python3
+run_expect 0 validate_ema.txt -- "$BIN" validate --checkpoint torchvision_v2/checkpoints/last.ckpt \
+  --ema --json ema.json
+expect_in_file validate_ema.txt "(EMA)"
+$PY - torchvision_v2/metrics.csv ema.json <<'PY' || fail "validate --ema differs from the run's val_ema/acc1"
+import csv, json, sys
+run = [r for r in csv.DictReader(open(sys.argv[1])) if r["val_ema/acc1"]][-1]["val_ema/acc1"]
+got = json.load(open(sys.argv[2]))
+assert got["ema"] is True and abs(got["val/acc1"] - float(run)) < 1e-9, (got, run)
+PY
+run_expect 2 validate_no_ema.txt -- "$BIN" validate --checkpoint rsb_a1/checkpoints/last.ckpt --ema
+expect_in_file validate_no_ema.txt "holds no EMA weights"
+run_expect 0 export_ema.txt -- "$BIN" export --checkpoint torchvision_v2/checkpoints/last.ckpt \
+  --ema --out ema.safetensors
+$PY - ema.safetensors <<'PY' || fail "export --ema: no weights=ema in the metadata"
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+header = json.loads(data[8:8 + struct.unpack("<Q", data[:8])[0]])
+assert header["__metadata__"]["weights"] == "ema", header["__metadata__"]
+PY
+run_expect 2 export_no_ema.txt -- "$BIN" export --checkpoint rsb_a1/checkpoints/last.ckpt --ema \
+  --out x.safetensors
+expect_no_file x.safetensors
+
 # The LAMB state and the EMA are in the checkpoints, readable by torch.load.
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   /usr/bin/python3 - rsb_a1/checkpoints/last.ckpt torchvision_v2/checkpoints/last.ckpt <<'PY' ||

@@ -168,12 +168,12 @@ TEST(TrainStep, NanPolicySkipDropsTheUpdateOfANonFiniteStep) {
     TrainStepOptions o = tiny_options(false);
     o.skip_non_finite = skip;
     TrainStep step(o, c10::Device(c10::kCPU), 2);
-    const at::Tensor before = step.model()->fc->weight.detach().clone();
+    const at::Tensor before = step.model()->named_parameters()["fc.weight"].detach().clone();
     DeviceBatch b = batch_with_a_nan();
     StepResult r = step.run(b, 0.1, 0);
     EXPECT_TRUE(std::isnan(r.loss.item<double>()));
     EXPECT_EQ(r.stepped, !skip);
-    const at::Tensor after = step.model()->fc->weight.detach();
+    const at::Tensor after = step.model()->named_parameters()["fc.weight"].detach();
     if (skip) {
       EXPECT_TRUE(at::equal(before, after)) << "a skipped step changed the weights";
       DeviceBatch good;

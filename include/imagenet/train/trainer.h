@@ -113,8 +113,8 @@ class Trainer {
   RunCheckpoints checkpoints_;
   std::unique_ptr<MetricsLog> log_;  // rank 0, during fit()
   int64_t skipped_steps_ = 0;        // of the epoch: fp16 overflows
-  int64_t prefetched_epoch_ = -1;  // epoch the train loader already started (during validation)
-  at::Tensor last_loss_;           // loss of the latest step, on the device
+  int64_t prefetched_epoch_ = -1;    // epoch the train loader already started (during validation)
+  at::Tensor last_loss_;             // loss of the latest step, on the device
   std::chrono::steady_clock::time_point last_checkpoint_time_;  // for checkpoint_every_minutes
   bool step_options_skip_non_finite_ = false;  // nan_policy: skip (and not 16-mixed)
   int skipped_in_a_row_ = 0;                   // steps skipped for NaN/inf gradients in a row
