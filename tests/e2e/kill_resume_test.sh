@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$WORK"
 make_dataset data 4 16 4
 every=2
-common=(--data_root data --epochs 2 "${TINY[@]}" --set log_every_n_steps=1
+common=(--data_root data --epochs 4 "${TINY[@]}" --set log_every_n_steps=1
         --set checkpoint_every_n_steps=$every --set checkpoint_every_minutes=0)
 
 run_expect 0 reference.txt -- "$BIN" --output_dir reference "${common[@]}"
@@ -31,7 +31,7 @@ except (FileNotFoundError, ValueError, IndexError):
 # step; every third attempt instead while a checkpoint's temporary file is written but not yet
 # renamed (the test hook holds it there). Steps, not seconds: the machine's speed varies.
 RANDOM=15  # the same choices in every run of the test
-kills=0 in_write=0 finished=0 worst=0
+kills=0 in_write=0 finished=0 worst=0 worst_in_write=0
 for attempt in $(seq 1 60); do
   log=attempt_$attempt.txt
   hook=0
@@ -82,9 +82,17 @@ for f in attempt_*.txt; do
   resumed=$(grep -oE 'resumed at epoch [0-9]+, batch [0-9]+, step [0-9]+' "$f" | grep -oE '[0-9]+$')
   [[ -n $resumed ]] || continue  # started fresh: killed before the first checkpoint
   redone=$(( $(cat before_$n) - resumed ))
-  (( redone > worst )) && worst=$redone
+  # A kill inside a held write (the attempt before had the hook) loses every step the run made
+  # while the hook held the file for 1.5 s (the next checkpoints are skipped while one is being
+  # written): how many depends on the machine's speed, so those are reported, not bounded.
+  if (( (n - 1) % 3 == 2 )); then
+    (( redone > worst_in_write )) && worst_in_write=$redone
+  else
+    (( redone > worst )) && worst=$redone
+  fi
 done
-echo "kills: $kills ($in_write inside a checkpoint write), most steps redone: $worst"
+echo "kills: $kills ($in_write inside a checkpoint write), most steps redone: $worst" \
+  "($worst_in_write after a kill inside a held write)"
 (( worst <= 3 * every )) || fail "a resume redid $worst steps (checkpoint every $every)"
 # No temporary file is left once the run has finished.
 ls run/checkpoints/*.tmp.* >/dev/null 2>&1 && fail "temporary files left: $(ls run/checkpoints)"
