@@ -5,7 +5,6 @@
 
 #include "imagenet/data/image_decoder.h"
 #include "imagenet/util/error.h"
-#include "imagenet/util/rng.h"
 
 namespace imagenet {
 
@@ -75,12 +74,7 @@ void FileSource::read(int64_t dataset_index, SampleBytes* sample) {
 
 StandIn FileSource::stand_in(int64_t /*position*/, int64_t dataset_index, int attempt,
                              int64_t /*batch_first*/, int /*batch_size*/) const {
-  const uint64_t draw = derive_seed(sampler_.seed, static_cast<uint64_t>(dataset_index),
-                                    static_cast<uint64_t>(attempt));
-  StandIn stand_in;
-  stand_in.dataset_index =
-      static_cast<int64_t>(draw % static_cast<uint64_t>(index_->samples.size()));
-  return stand_in;
+  return random_stand_in(sampler_.seed, dataset_index, attempt, index_->samples.size());
 }
 
 }  // namespace imagenet

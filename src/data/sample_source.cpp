@@ -10,6 +10,7 @@
 #include "imagenet/data/shard_source.h"
 #include "imagenet/s3/s3_object_stream.h"
 #include "imagenet/s3/s3_uri.h"
+#include "imagenet/util/rng.h"
 
 namespace imagenet {
 namespace {
@@ -23,6 +24,14 @@ std::unique_ptr<S3Client> make_client(const LoaderOptions& options, int in_fligh
 }
 
 }  // namespace
+
+StandIn random_stand_in(uint64_t seed, int64_t dataset_index, int attempt, size_t num_samples) {
+  const uint64_t draw =
+      derive_seed(seed, static_cast<uint64_t>(dataset_index), static_cast<uint64_t>(attempt));
+  StandIn stand_in;
+  stand_in.dataset_index = static_cast<int64_t>(draw % static_cast<uint64_t>(num_samples));
+  return stand_in;
+}
 
 std::unique_ptr<SampleSource> make_sample_source(std::shared_ptr<const DatasetIndex> index,
                                                  const LoaderOptions& options, SampleSink& sink) {

@@ -3,36 +3,11 @@
 
 #include <cstdio>
 
+#include "imagenet/logging/result_files.h"
 #include "imagenet/util/strings.h"
 
 namespace imagenet {
 namespace {
-
-std::string json_string(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20)
-          out += str_printf("\\u%04x", c);
-        else
-          out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
 
 /// `text` broken into lines of at most `width` characters (at spaces), each after `indent`.
 std::string wrapped(const std::string& text, const std::string& indent, int width) {

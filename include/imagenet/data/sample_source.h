@@ -121,6 +121,10 @@ class SampleSource {
   virtual void window_moved() {}
 };
 
+/// The stand-in of a source that reads samples by index (files, S3 objects): a sample drawn
+/// from (seed, dataset_index, attempt), so a local copy and a bucket replace a bad image alike.
+StandIn random_stand_in(uint64_t seed, int64_t dataset_index, int attempt, size_t num_samples);
+
 /// Makes the source a loader reads through; BatchLoader passes itself as the sink.
 using SampleSourceFactory = std::function<std::unique_ptr<SampleSource>(SampleSink& sink)>;
 
