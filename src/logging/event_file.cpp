@@ -124,6 +124,14 @@ void EventFileWriter::add_text(const std::string& tag, const std::string& text, 
   state_->write_event(event);
 }
 
+void EventFileWriter::add_session_start(int64_t step, double wall_time) {
+  tb::Event event;
+  event.set_wall_time(wall_time > 0 ? wall_time : now_seconds());
+  event.set_step(step);
+  event.mutable_session_log()->set_status(tb::SessionLog::START);
+  state_->write_event(event);
+}
+
 void EventFileWriter::flush() {
   if (state_->file != nullptr && std::fflush(state_->file) != 0)
     throw RuntimeError(str_cat("cannot write ", state_->path, ": ", std::strerror(errno)));

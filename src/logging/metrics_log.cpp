@@ -19,7 +19,8 @@ void log_notes(const WandbNotes& notes) {
 MetricsLog::MetricsLog(MetricsLogOptions options)
     : options_(std::move(options)), csv_(options_.csv_path) {
   if (!options_.tensorboard_dir.empty())
-    tensorboard_ = std::make_unique<TensorBoardLogger>(options_.tensorboard_dir);
+    tensorboard_ =
+        std::make_unique<TensorBoardLogger>(options_.tensorboard_dir, options_.resume_step);
   if (tensorboard_ == nullptr || !options_.wandb) return;
 
   WandbSyncOptions sync;

@@ -8,8 +8,12 @@
 
 namespace imagenet {
 
-TensorBoardLogger::TensorBoardLogger(const std::string& dir)
-    : dir_(dir), writer_(std::make_unique<EventFileWriter>(dir)) {}
+TensorBoardLogger::TensorBoardLogger(const std::string& dir, int64_t resume_step)
+    : dir_(dir), writer_(std::make_unique<EventFileWriter>(dir)) {
+  // Every event of this file is at a step > resume_step, and everything the checkpoint's run
+  // logged up to resume_step (its last step row, its epoch row) stays valid.
+  if (resume_step > 0) writer_->add_session_start(resume_step + 1);
+}
 
 TensorBoardLogger::~TensorBoardLogger() = default;
 

@@ -67,7 +67,8 @@ void report_epoch(int64_t epoch, int64_t global_step, const EpochMetrics& m, Met
 EpochMeter::EpochMeter(EpochMeterOptions options)
     : options_(std::move(options)),
       bar_(options_.title, options_.steps, options_.first_step, options_.log_every_n_steps),
-      start_(Clock::now()) {}
+      start_(Clock::now()),
+      row_start_(start_) {}
 
 void EpochMeter::step_done(int64_t done, int64_t images, int64_t global_step, double lr,
                            const at::Tensor& loss) {
@@ -76,8 +77,20 @@ void EpochMeter::step_done(int64_t done, int64_t images, int64_t global_step, do
   loss_ = loss;
   bar_.update(done, [this] { return postfix(); });
   if (options_.log == nullptr || global_step % options_.log_every_n_steps != 0) return;
+  // Throughput and data wait over the steps since the previous row: what a per-epoch mean
+  // hides (a slow start, a stall mid-epoch).
+  const Clock::time_point now = Clock::now();
+  const double window = std::max(std::chrono::duration<double>(now - row_start_).count(), 1e-9);
   std::map<std::string, double> row = {
-      {"train/loss_step", loss_value()}, {"lr", lr}, {"train/lr", lr}};
+      {"train/loss_step", loss_value()},
+      {"lr", lr},
+      {"train/lr", lr},
+      {"train/images_per_sec_step",
+       static_cast<double>(images_ - row_images_) * options_.world_size / window},
+      {"train/data_wait_step", std::min(1.0, (wait_seconds_ - row_wait_seconds_) / window)}};
+  row_start_ = now;
+  row_images_ = images_;
+  row_wait_seconds_ = wait_seconds_;
   if (options_.loss_scale) row["train/loss_scale"] = options_.loss_scale();
   options_.log->log(row, options_.epoch, global_step);
 }

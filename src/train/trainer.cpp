@@ -86,6 +86,7 @@ void Trainer::open_metrics_log() {
   MetricsLogOptions o;
   o.csv_path = paths_.metrics_csv;
   o.tensorboard_dir = paths_.output_dir + "/tensorboard";
+  o.resume_step = progress_.global_step;
   o.wandb = wandb_requested(config_);
   o.wandb_project = out.wandb_project;
   o.wandb_name = out.wandb_name.empty() ? out.name : out.wandb_name;

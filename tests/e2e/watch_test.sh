@@ -49,6 +49,52 @@ assert any(t == "train/lr" for _, t in ev), "no train/lr"
 print("event files agree with metrics.csv on", len(rows), "epochs")
 PY
 grep -q "config" events.txt || fail "no config text in the event files"
+$PY - events.txt <<'PY' || fail "per-step throughput or data wait missing or out of range"
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+ips = [float(r[3]) for r in rows if len(r) == 4 and r[1] == "train/images_per_sec_step"]
+wait = [float(r[3]) for r in rows if len(r) == 4 and r[1] == "train/data_wait_step"]
+steps = [r for r in rows if len(r) == 4 and r[1] == "train/loss_step"]
+assert len(ips) == len(wait) == len(steps) > 0, (len(ips), len(wait), len(steps))
+assert all(v > 0 for v in ips), ips
+assert all(0 <= v <= 1 for v in wait), wait
+PY
+
+# 2b. Resumed from the epoch-0 checkpoint in the same folder, the run redoes epoch 1. Its new
+# event file starts with a SessionLog START at the step after the checkpoint's; TensorBoard,
+# which reads a folder's files in name order and drops earlier files' events at steps >= a
+# START's (tensorboard/backend/event_processing: _CheckForRestartAndMaybePurge), then shows
+# every step once: epoch 0 from the first file, epoch 1 from the second.
+first_ckpt=$(ls $RUN/checkpoints/*epoch=00*.ckpt 2>/dev/null | head -1)
+[[ -n $first_ckpt ]] || fail "no epoch-0 checkpoint in $RUN/checkpoints"
+PATH=$PWD/fakebin:$PATH run_expect 0 redo.txt -- "$BIN" --resume "$first_ckpt"
+$PY "$GOLDEN/read_tfevents.py" $(ls $RUN/tensorboard/events.out.tfevents.* | sort) >events_all.txt ||
+  fail "read_tfevents.py failed on the resumed run's files"
+$PY - events_all.txt $RUN/metrics.csv <<'PY' || fail "TensorBoard would show the resumed run wrongly"
+import csv, sys
+files, starts, shown = 0, [], {}
+for line in open(sys.argv[1]):
+    p = line.rstrip("\n").split("\t")
+    if p[0] == "file_version":
+        files += 1
+    elif len(p) == 3 and p[1] == "session_log" and p[2] == "1":  # TensorBoard's purge
+        starts.append((files, int(p[0])))
+        shown = {k: v for k, v in shown.items() if k[0] < int(p[0])}
+    elif len(p) == 4 and p[2] == "scalar":
+        shown.setdefault((int(p[0]), p[1]), []).append(float(p[3]))
+epoch_rows = [r for r in csv.DictReader(open(sys.argv[2])) if r["val/acc1"]]
+first_end = int(epoch_rows[0]["step"])  # the epoch-0 checkpoint's step
+assert files == 2, f"{files} event files, expected 2"
+assert starts == [(2, first_end + 1)], f"SessionLog START marks {starts}, expected [(2, {first_end + 1})]"
+for tag in ("train/loss_step", "val/acc1", "train/loss"):
+    twice = sorted(s for (s, t), v in shown.items() if t == tag and len(v) > 1)
+    assert not twice, f"{tag} shown more than once at steps {twice}"
+val = {s: v[0] for (s, t), v in shown.items() if t == "val/acc1"}
+last = {int(r["step"]): float(r["val/acc1"]) for r in epoch_rows}  # the latest row of each step
+assert sorted(val) == sorted(last), (sorted(val), sorted(last))
+assert all(abs(val[s] - last[s]) < 1e-6 for s in val), (val, last)
+print("TensorBoard shows", len(val), "epochs once each; START at", starts)
+PY
 
 # 3. validate on last.ckpt gives the run's own last val/acc1; JSON and per-class CSV written.
 run_expect 0 validate.txt -- "$BIN" validate --checkpoint $RUN/checkpoints/last.ckpt \

@@ -6,8 +6,9 @@ field numbers (tensorboard/compat/proto), not from our .proto file.
     /usr/bin/python3 tests/golden/read_tfevents.py FILE...
 
 Prints, per file, "file_version\t<version>" for its first record, then one line per value:
-"<step>\t<tag>\tscalar\t<float>" or "<step>\t<tag>\ttext:<plugin>\t<JSON string>", and
-"wall_time\t<min>\t<max>" over the file's events. Exits 1 naming the record on a bad frame.
+"<step>\t<tag>\tscalar\t<float>" or "<step>\t<tag>\ttext:<plugin>\t<JSON string>", a SessionLog
+as "<step>\tsession_log\t<status number>" (1 = START), and "wall_time\t<min>\t<max>" over the
+file's events. Exits 1 naming the record on a bad frame.
 """
 import json
 import struct
@@ -49,10 +50,12 @@ value = message(proto, "Value", [("tag", 1, F.TYPE_STRING, OPT, None, None),
                                  ("metadata", 9, F.TYPE_MESSAGE, OPT, ".tbcheck.Metadata", None)])
 value.oneof_decl.add(name="value")
 message(proto, "Summary", [("value", 1, F.TYPE_MESSAGE, REP, ".tbcheck.Value", None)])
+message(proto, "SessionLog", [("status", 1, F.TYPE_INT32, OPT, None, None)])
 event = message(proto, "Event", [("wall_time", 1, F.TYPE_DOUBLE, OPT, None, None),
                                  ("step", 2, F.TYPE_INT64, OPT, None, None),
                                  ("file_version", 3, F.TYPE_STRING, OPT, None, 0),
-                                 ("summary", 5, F.TYPE_MESSAGE, OPT, ".tbcheck.Summary", 0)])
+                                 ("summary", 5, F.TYPE_MESSAGE, OPT, ".tbcheck.Summary", 0),
+                                 ("session_log", 6, F.TYPE_MESSAGE, OPT, ".tbcheck.SessionLog", 0)])
 event.oneof_decl.add(name="what")
 pool = descriptor_pool.DescriptorPool()
 pool.Add(proto)
@@ -96,6 +99,9 @@ for path in sys.argv[1:]:
         times.append(e.wall_time)
         if i == 0:
             print(f"file_version\t{e.file_version}")
+            continue
+        if e.WhichOneof("what") == "session_log":
+            print(f"{e.step}\tsession_log\t{e.session_log.status}")
             continue
         for v in e.summary.value:
             if v.WhichOneof("value") == "simple_value":

@@ -204,5 +204,31 @@ TEST(TensorBoardLogger, WritesMetricsCsvRowsUnderTheirTags) {
                    }));
 }
 
+// A resumed run's file starts with TensorBoard's restart mark one step after the checkpoint's, so
+// TensorBoard drops what an earlier file holds from there on; a new run's has none.
+TEST(TensorBoardLogger, ResumedRunMarksItsRestartStep) {
+  testing::TempDir dir;
+  std::string fresh, resumed;
+  {
+    TensorBoardLogger logger(dir.file("tb"));
+    fresh = logger.file();
+  }
+  {
+    TensorBoardLogger logger(dir.file("tb"), 120);
+    resumed = logger.file();
+    logger.log({{"train/loss_step", 1.5}}, 3, 122);
+  }
+  bool skipped = false;
+  std::vector<std::string> lines = python_read(resumed, &skipped);
+  if (skipped) GTEST_SKIP() << lines[0];
+  lines.pop_back();  // wall_time
+  EXPECT_EQ(lines, (std::vector<std::string>{"file_version\tbrain.Event:2", "121\tsession_log\t1",
+                                             "122\ttrain/loss_step\tscalar\t1.5",
+                                             "122\tepoch\tscalar\t3.0"}));
+  lines = python_read(fresh, &skipped);
+  lines.pop_back();
+  EXPECT_EQ(lines, (std::vector<std::string>{"file_version\tbrain.Event:2"}));
+}
+
 }  // namespace
 }  // namespace imagenet

@@ -41,6 +41,12 @@ class EventFileWriter {
   void add_text(const std::string& tag, const std::string& text, int64_t step,
                 double wall_time = 0.0);
 
+  /// A SessionLog START at `step`: the mark of a resumed run. TensorBoard, reading the files of a
+  /// folder in name order, drops every event of the earlier files at a step >= `step` when it
+  /// meets it (its "orphaned data" purge, as PyTorch's SummaryWriter(purge_step=) writes it),
+  /// so steps a killed run did after its last checkpoint, and redoes now, are shown once.
+  void add_session_start(int64_t step, double wall_time = 0.0);
+
   /// Hands what was added to the operating system, so TensorBoard sees it now.
   void flush();
   /// Flushes, syncs the file to disk and closes it; later adds throw. Called by the destructor.

@@ -19,6 +19,8 @@ class WandbSyncer;
 struct MetricsLogOptions {
   std::string csv_path;         ///< metrics.csv
   std::string tensorboard_dir;  ///< "" writes no event files
+  /// The global step a resumed run starts from (0: a new run); see TensorBoardLogger.
+  int64_t resume_step = 0;
   /// W&B on: the names go into the event files and the log says the `wandb sync` command.
   bool wandb = false;
   std::string wandb_project;  ///< "" lets wandb choose

@@ -1,7 +1,8 @@
 // A run's metrics as TensorBoard scalars, beside metrics.csv: the same rows under the same tags
 // (train/loss, val/acc1, lr, ...) at the same global step, plus "epoch" as Lightning's
 // TensorBoardLogger writes it, and text such as the resolved config. Rank 0 only; a resumed run
-// adds a new event file to the same folder (event_file.h).
+// adds a new event file to the same folder (event_file.h), marked so that every step is shown
+// once.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +17,10 @@ class EventFileWriter;
 class TensorBoardLogger {
  public:
   /// Creates the folder and a new event file in it; throws RuntimeError naming it on failure.
-  explicit TensorBoardLogger(const std::string& dir);
+  /// `resume_step` > 0 (a resumed run that has done that many steps) starts the file with a
+  /// SessionLog START at resume_step + 1: TensorBoard then drops whatever earlier files hold
+  /// after the checkpoint (steps a killed run did and this one redoes), and keeps the rest.
+  explicit TensorBoardLogger(const std::string& dir, int64_t resume_step = 0);
   ~TensorBoardLogger();
   TensorBoardLogger(const TensorBoardLogger&) = delete;
   TensorBoardLogger& operator=(const TensorBoardLogger&) = delete;

@@ -77,7 +77,8 @@ class EpochMeter {
   /// After `done` steps of the epoch (the latest on `images` images of this rank, at `lr`,
   /// global step `global_step` counted after it): the progress line, and every
   /// log_every_n_steps global steps a row of train/loss_step, lr and train/lr (the seeds'
-  /// name), with train/loss_scale under 16-mixed.
+  /// name), train/images_per_sec_step and train/data_wait_step (over all ranks, since the
+  /// previous row or the epoch's start), and train/loss_scale under 16-mixed.
   void step_done(int64_t done, int64_t images, int64_t global_step, double lr,
                  const at::Tensor& loss);
 
@@ -99,6 +100,10 @@ class EpochMeter {
   Clock::time_point start_;
   double wait_seconds_ = 0;
   int64_t images_ = 0;  // on this rank
+  // Where the window of the next per-step row starts.
+  Clock::time_point row_start_;
+  double row_wait_seconds_ = 0;
+  int64_t row_images_ = 0;
   double lr_ = 0;
   at::Tensor loss_;  // the latest step's, on the device
 };
