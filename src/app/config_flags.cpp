@@ -86,4 +86,17 @@ void add_class_choice_flags(CLI::App& app, int& num_classes, int64_t& subset_see
   app.add_option("--threads", threads, threads_help)->capture_default_str();
 }
 
+void add_s3_flags(CLI::App& app, S3SettingsRequest& s3) {
+  // The keys' help speaks of data_root; here the flags serve --src and --dst.
+  auto help = [](const std::string& key) {
+    std::string text = flag_help(key);
+    const std::string data_root = "data_root s3://: ";
+    if (str_starts_with(text, data_root)) text = "s3:// ends: " + text.substr(data_root.size());
+    return text;
+  };
+  app.add_option("--s3_endpoint,--s3-endpoint", s3.endpoint, help("s3_endpoint"));
+  app.add_option("--s3_region,--s3-region", s3.region, help("s3_region"));
+  app.add_option("--s3_profile,--s3-profile", s3.profile, help("s3_profile"));
+}
+
 }  // namespace imagenet

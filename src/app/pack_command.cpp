@@ -24,6 +24,7 @@ void register_pack_command(SubcommandContext& context) {
   auto options = std::make_shared<PackOptions>();
   auto shard_size = std::make_shared<std::string>("256MB");
   auto staging = std::make_shared<std::string>("imagenet_train_pack_staging");
+  auto s3 = std::make_shared<S3SettingsRequest>();
   sub->add_option("--src", options->src, "Folder (or s3://bucket/prefix) holding train/ and val/")
       ->required();
   sub->add_option("--dst", options->dst, "Destination folder or s3://bucket/prefix")->required();
@@ -35,8 +36,9 @@ void register_pack_command(SubcommandContext& context) {
       ->capture_default_str();
   add_class_choice_flags(*sub, options->num_classes, options->subset_seed, options->threads,
                          "Parallel reads of the source files");
-  sub->callback([&action = context.action, options, shard_size, staging] {
-    action = [options, shard_size, staging] {
+  add_s3_flags(*sub, *s3);
+  sub->callback([&action = context.action, options, shard_size, staging, s3] {
+    action = [options, shard_size, staging, s3] {
       log_init({});
       uint64_t bytes = 0;
       if (!parse_byte_size(*shard_size, &bytes))
@@ -49,7 +51,7 @@ void register_pack_command(SubcommandContext& context) {
         bar->update(p.samples_done, nullptr);
       };
       PackReport r = is_s3_uri(options->src) || is_s3_uri(options->dst)
-                         ? pack_dataset_s3(*options, *staging, {}, progress)
+                         ? pack_dataset_s3(*options, *staging, *s3, progress)
                          : pack_dataset(*options, progress);
       if (bar) bar->finish("");
       log_info(str_cat("pack: ", r.classes, " classes, ", r.samples, " images in ", r.shards,

@@ -1,16 +1,20 @@
-// Implements app/predict_command.h: files collected (folders walked in path order), decoded
+// Implements app/predict_command.h: files collected (folders walked in path order; s3:// inputs
+// listed the same way), read a batch at a time (a batch's S3 objects fetched together), decoded
 // and cropped one by one as load_eval_image does it, run in batches of --batch_size through
 // the model (train/inference.h), softmax, top-k, and one CSV row per input.
 #include "imagenet/app/predict_command.h"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <future>
 #include <memory>
 
 #include "imagenet/app/config_flags.h"
 #include "imagenet/checkpoint/checkpoint.h"
 #include "imagenet/checkpoint/model_state.h"
 #include "imagenet/data/eval_image.h"
+#include "imagenet/data/loader_options.h"
+#include "imagenet/data/s3_image_folder.h"
 #include "imagenet/logging/result_files.h"
 #include "imagenet/train/inference.h"
 #include "imagenet/train/run_session.h"
@@ -31,6 +35,71 @@ struct PredictCommand {
   int batch_size = 32;
   bool verbose = false;
 };
+
+/// The image files and s3:// objects the inputs name, in their order; inputs that name none
+/// go to *missing. `client` is made for the first s3:// input (its bucket checked at once, so
+/// wrong credentials stop here).
+std::vector<std::string> collect_inputs(const std::vector<std::string>& inputs,
+                                        const Config& config, std::unique_ptr<S3Client>& client,
+                                        std::vector<std::string>* missing) {
+  std::vector<std::string> files;
+  for (const std::string& input : inputs) {
+    if (!is_s3_uri(input)) {
+      for (std::string& file : collect_image_files({input}, missing))
+        files.push_back(std::move(file));
+      continue;
+    }
+    const S3Uri uri = parse_s3_uri(input, "a predict input");
+    if (!client) {
+      S3ClientOptions options;
+      options.settings = resolve_s3_settings(s3_settings_request(config));
+      client = std::make_unique<S3Client>(std::move(options));
+    }
+    client->check_access(uri.bucket, "");
+    std::vector<std::string> objects = list_s3_image_files(*client, uri);
+    if (objects.empty()) missing->push_back(input);
+    for (std::string& object : objects) files.push_back(std::move(object));
+  }
+  return files;
+}
+
+/// The bytes of `paths`, or why they could not be read: files read here, s3:// objects fetched
+/// all at once through `client`.
+struct InputBytes {
+  std::string bytes;
+  std::string error;
+};
+std::vector<InputBytes> read_inputs(const std::vector<std::string>& paths, S3Client* client) {
+  std::vector<InputBytes> out(paths.size());
+  std::vector<std::future<S3Response>> responses(paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!is_s3_uri(paths[i])) continue;
+    const S3Uri uri = parse_s3_uri(paths[i]);
+    S3Request request;
+    request.bucket = uri.bucket;
+    request.key = uri.prefix;
+    auto promise = std::make_shared<std::promise<S3Response>>();
+    responses[i] = promise->get_future();
+    client->submit(std::move(request),
+                   [promise](S3Response&& response) { promise->set_value(std::move(response)); });
+  }
+  for (size_t i = 0; i < paths.size(); ++i) {
+    try {
+      if (!responses[i].valid()) {
+        out[i].bytes = read_file(paths[i]);
+        continue;
+      }
+      S3Response response = responses[i].get();
+      if (response.ok())
+        out[i].bytes = std::move(response.body);
+      else
+        out[i].error = response.status == 404 ? std::string("no such object") : response.error;
+    } catch (const std::exception& e) {
+      out[i].error = e.what();
+    }
+  }
+  return out;
+}
 
 /// The top-k of each image of a batch (logits [n, classes]) into its row of `rows`.
 void add_predictions(const at::Tensor& logits, const std::vector<size_t>& rows_of_batch,
@@ -65,7 +134,8 @@ int run_predict_command(const PredictCommand& command) {
   const int topk = std::min<int>(command.topk, static_cast<int>(classes.size()));
 
   std::vector<std::string> missing;
-  const std::vector<std::string> files = collect_image_files(command.inputs, &missing);
+  std::unique_ptr<S3Client> client;
+  const std::vector<std::string> files = collect_inputs(command.inputs, config, client, &missing);
   IMAGENET_USAGE_CHECK(!files.empty(), "no image files (.jpg, .jpeg, .png) in ",
                        str_join(command.inputs, ", "), ".");
 
@@ -98,9 +168,20 @@ int run_predict_command(const PredictCommand& command) {
     add_predictions(logits, batch_rows, classes, topk, rows);
     batch_rows.clear();
   };
+  std::vector<InputBytes> inputs;  // of rows [i, i + inputs.size()), read a batch at a time
+  size_t inputs_first = first_file_row;
   for (size_t i = first_file_row; i < rows.size(); ++i) {
+    if (i == inputs_first + inputs.size()) {
+      std::vector<std::string> paths;
+      for (size_t j = i; j < std::min(rows.size(), i + command.batch_size); ++j)
+        paths.push_back(rows[j].image);
+      inputs = read_inputs(paths, client.get());
+      inputs_first = i;
+    }
     try {
-      const std::string bytes = read_file(rows[i].image);
+      const InputBytes& input = inputs[i - inputs_first];
+      if (!input.error.empty()) throw RuntimeError(input.error);
+      const std::string& bytes = input.bytes;
       load_eval_image(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), size,
                       config.data.val_crop_ratio, decoder, scratch,
                       pixels.data() + batch_rows.size() * image_bytes);
@@ -137,7 +218,9 @@ void register_predict_command(SubcommandContext& context) {
       ->default_val(5);
   sub->add_option("--predict_batch,--predict-batch", command->batch_size, "Images per forward pass")
       ->default_val(32);
-  sub->add_option("inputs", command->inputs, "Image files and folders (searched recursively)")
+  sub->add_option("inputs", command->inputs,
+                  "Image files and folders (searched recursively), or s3://bucket/key and "
+                  "s3://bucket/prefix (with the config's s3_endpoint, or as the AWS tools find it)")
       ->required();
   sub->add_flag("--verbose,-v", command->verbose, "Also log debug lines");
   sub->callback([&action = context.action, command] {

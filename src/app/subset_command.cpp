@@ -21,11 +21,13 @@ void register_subset_command(SubcommandContext& context) {
       "Copy a class subset (train/ and val/) to another folder, e.g. from an S3 mount to local "
       "disk: many files in flight, resumable, checked by size");
   auto options = std::make_shared<SubsetOptions>();
-  sub->add_option("--src", options->src, "Folder holding train/ and val/")->required();
-  sub->add_option("--dst", options->dst, "Destination folder")->required();
+  sub->add_option("--src", options->src, "Folder (or s3://bucket/prefix) holding train/ and val/")
+      ->required();
+  sub->add_option("--dst", options->dst, "Destination folder or s3://bucket/prefix")->required();
   add_class_choice_flags(*sub, options->num_classes, options->subset_seed, options->threads,
                          "Copies in flight");
   sub->add_option("--retries", options->retries, "Retries of a failed read")->capture_default_str();
+  add_s3_flags(*sub, options->s3);
   sub->callback([&action = context.action, options] {
     action = [options] {
       log_init({});

@@ -49,6 +49,25 @@ std::vector<std::string> select_s3_source_classes(S3Client& client, const S3Uri&
   return select_classes(list_s3_class_folders(client, root.child("train")), count, seed);
 }
 
+std::vector<std::string> list_s3_image_files(S3Client& client, const S3Uri& uri) {
+  if (!uri.prefix.empty() && client.head_object(uri.bucket, uri.prefix)) return {uri.str()};
+  std::vector<std::string> keys;
+  for (const S3Object& object : client.list_objects(uri.bucket, folder_prefix(uri))) {
+    const size_t slash = object.key.rfind('/');
+    if (is_image_file_name(slash == std::string::npos ? object.key : object.key.substr(slash + 1)))
+      keys.push_back(object.key);
+  }
+  // Component by component, as a walk of folders sorts: '/' before every other byte.
+  std::sort(keys.begin(), keys.end(), [](const std::string& a, const std::string& b) {
+    const auto rank = [](char c) { return c == '/' ? 0 : static_cast<unsigned char>(c) + 1; };
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                        [&](char x, char y) { return rank(x) < rank(y); });
+  });
+  std::vector<std::string> files;
+  for (const std::string& key : keys) files.push_back(str_cat("s3://", uri.bucket, "/", key));
+  return files;
+}
+
 std::string s3_object_name(const S3Object& object, const std::string& class_prefix) {
   return object.key.substr(class_prefix.size());
 }

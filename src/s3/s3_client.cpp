@@ -1,12 +1,21 @@
-// Implements s3/s3_client.h: one thread drives libcurl's multi interface. Submitted requests
-// queue until fewer than max_in_flight run; a failed attempt that may pass waits its backoff
-// in a timer list, then runs again on the same easy handle (its connection kept in the multi's
-// cache); finished requests go to their callbacks on this thread.
+// Implements s3/s3_client.h: one thread drives libcurl's multi interface through its socket API
+// (curl_multi_socket_action, the sockets in an epoll set, libcurl's timer), so each wake-up
+// serves only the connections that have data: curl_multi_perform would look at every transfer
+// in flight, one poll() each, at every wake-up (docs/PERFORMANCE.md, "CPU per image from s3://").
+// Submitted requests queue until fewer than max_in_flight run; a failed attempt that may pass
+// waits its backoff in a timer list, then runs again on the same easy handle (its connection
+// kept in the multi's cache); finished requests go to their callbacks on this thread.
 #include "imagenet/s3/s3_client.h"
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
@@ -44,6 +53,8 @@ S3Request make_request(S3Method method, const std::string& bucket, const std::st
 struct S3Client::Impl {
   S3ClientOptions options;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;  // libcurl's sockets, and wake_fd
+  int wake_fd = -1;   // an eventfd: submit() and the destructor wake the loop
   std::thread loop;
 
   std::mutex mutex;  // guards incoming, stopping, stats
@@ -57,7 +68,15 @@ struct S3Client::Impl {
   std::map<CURL*, std::unique_ptr<Transfer>> running;
   std::vector<CURL*> idle_handles;
   std::mt19937_64 jitter{std::random_device{}()};
+  bool curl_timer_set = false;  // libcurl asked to be called back at curl_due
+  Clock::time_point curl_due;
 
+  /// CURLMOPT_SOCKETFUNCTION: libcurl says which events of a socket it waits for.
+  static int on_socket(CURL* easy, curl_socket_t fd, int what, void* user, void* socket_data);
+  /// CURLMOPT_TIMERFUNCTION: libcurl's next timeout (-1: none).
+  static int on_timer(CURLM* multi, long timeout_ms, void* user);
+  void wake();
+  void socket_action(curl_socket_t fd, int events);
   void run();
   void start(std::unique_ptr<Transfer> transfer);
   void finish(CURL* easy, CURLcode result);
@@ -73,6 +92,19 @@ S3Client::S3Client(S3ClientOptions options) : impl_(std::make_unique<Impl>()) {
   IMAGENET_CHECK(impl_->multi != nullptr, "curl_multi_init failed");
   curl_multi_setopt(impl_->multi, CURLMOPT_MAXCONNECTS,
                     static_cast<long>(impl_->options.max_in_flight));
+  impl_->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  IMAGENET_CHECK(impl_->epoll_fd >= 0, "epoll_create1: ", std::strerror(errno));
+  impl_->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  IMAGENET_CHECK(impl_->wake_fd >= 0, "eventfd: ", std::strerror(errno));
+  epoll_event wake{};
+  wake.events = EPOLLIN;
+  wake.data.fd = impl_->wake_fd;
+  IMAGENET_CHECK(epoll_ctl(impl_->epoll_fd, EPOLL_CTL_ADD, impl_->wake_fd, &wake) == 0,
+                 "epoll_ctl: ", std::strerror(errno));
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+  curl_multi_setopt(impl_->multi, CURLMOPT_SOCKETDATA, impl_.get());
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+  curl_multi_setopt(impl_->multi, CURLMOPT_TIMERDATA, impl_.get());
   impl_->loop = std::thread([impl = impl_.get()] { impl->run(); });
 }
 
@@ -81,7 +113,7 @@ S3Client::~S3Client() {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->stopping = true;
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->wake();
   impl_->loop.join();
   for (auto& [easy, transfer] : impl_->running) {
     curl_multi_remove_handle(impl_->multi, easy);
@@ -89,7 +121,44 @@ S3Client::~S3Client() {
   }
   for (auto& [due, transfer] : impl_->waiting) curl_easy_cleanup(transfer->easy);
   for (CURL* easy : impl_->idle_handles) curl_easy_cleanup(easy);
-  curl_multi_cleanup(impl_->multi);
+  curl_multi_cleanup(impl_->multi);  // may still tell on_socket to forget sockets
+  ::close(impl_->wake_fd);
+  ::close(impl_->epoll_fd);
+}
+
+int S3Client::Impl::on_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* user,
+                              void* /*socket_data*/) {
+  auto* impl = static_cast<Impl*>(user);
+  if (what == CURL_POLL_REMOVE) {
+    // Fails harmlessly for a socket already closed (the kernel dropped it from the set).
+    epoll_ctl(impl->epoll_fd, EPOLL_CTL_DEL, fd, nullptr);
+    return 0;
+  }
+  epoll_event event{};
+  event.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+  event.data.fd = fd;
+  if (epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, fd, &event) != 0 &&
+      epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0)
+    return -1;  // libcurl fails the transfers of this socket
+  return 0;
+}
+
+int S3Client::Impl::on_timer(CURLM* /*multi*/, long timeout_ms, void* user) {
+  auto* impl = static_cast<Impl*>(user);
+  impl->curl_timer_set = timeout_ms >= 0;
+  if (timeout_ms >= 0) impl->curl_due = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  return 0;
+}
+
+void S3Client::Impl::wake() {
+  const uint64_t one = 1;
+  // EAGAIN: the counter is full, so the loop has a wake-up pending anyway.
+  [[maybe_unused]] const ssize_t n = ::write(wake_fd, &one, sizeof one);
+}
+
+void S3Client::Impl::socket_action(curl_socket_t fd, int events) {
+  int still_running = 0;
+  curl_multi_socket_action(multi, fd, events, &still_running);
 }
 
 bool S3Client::Impl::drain_incoming() {
@@ -164,6 +233,7 @@ void S3Client::Impl::finish(CURL* easy, CURLcode result) {
 
 void S3Client::Impl::run() {
   const size_t limit = static_cast<size_t>(options.max_in_flight);
+  std::array<epoll_event, 64> events;
   while (true) {
     const bool stop = drain_incoming();
     if (stop) return;
@@ -175,23 +245,38 @@ void S3Client::Impl::run() {
     while (running.size() < limit && !ready.empty()) {
       std::unique_ptr<Transfer> transfer = std::move(ready.front());
       ready.pop_front();
-      start(std::move(transfer));
+      start(std::move(transfer));  // libcurl sets its timer to start it
     }
-    int still_running = 0;
-    curl_multi_perform(multi, &still_running);
+
+    // Sleep until a socket is ready, libcurl's timer or a retry is due, or submit() wakes us.
+    auto ms_until = [](Clock::time_point due) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(due - Clock::now()).count();
+      return static_cast<int>(std::clamp<int64_t>(left, 0, 1000));
+    };
+    int timeout_ms = 1000;
+    if (curl_timer_set) timeout_ms = std::min(timeout_ms, ms_until(curl_due));
+    if (!waiting.empty()) timeout_ms = std::min(timeout_ms, ms_until(waiting.begin()->first));
+    const int n = epoll_wait(epoll_fd, events.data(), static_cast<int>(events.size()), timeout_ms);
+    IMAGENET_CHECK(n >= 0 || errno == EINTR, "epoll_wait: ", std::strerror(errno));
+    for (int i = 0; i < n; ++i) {
+      const int fd = events[i].data.fd;
+      if (fd == wake_fd) {
+        uint64_t count = 0;
+        [[maybe_unused]] const ssize_t r = ::read(wake_fd, &count, sizeof count);
+        continue;
+      }
+      const uint32_t e = events[i].events;
+      socket_action(fd, ((e & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                            ((e & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                            ((e & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0));
+    }
+    if (curl_timer_set && Clock::now() >= curl_due) {
+      curl_timer_set = false;  // libcurl sets it again as it needs
+      socket_action(CURL_SOCKET_TIMEOUT, 0);
+    }
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi, &queued))
       if (message->msg == CURLMSG_DONE) finish(message->easy_handle, message->data.result);
-
-    int timeout_ms = 1000;
-    if (!ready.empty() && running.size() < limit) timeout_ms = 0;
-    if (!waiting.empty()) {
-      const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             waiting.begin()->first - Clock::now())
-                             .count();
-      timeout_ms = std::max(0, std::min<int>(timeout_ms, static_cast<int>(until) + 1));
-    }
-    curl_multi_poll(multi, nullptr, 0, timeout_ms, nullptr);
   }
 }
 
@@ -212,7 +297,7 @@ void S3Client::submit(S3Request request, Callback done) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
     impl_->incoming.push_back(std::move(transfer));
   }
-  curl_multi_wakeup(impl_->multi);
+  impl_->wake();
 }
 
 S3Response S3Client::perform(S3Request request) {

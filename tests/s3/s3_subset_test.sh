@@ -1,9 +1,10 @@
 # `imagenet_train subset` with S3 ends, against a real S3 server (s3rver, own network
 # namespace, behind the signature-checking proxy), and the same bucket through an s3fs mount:
 # S3 -> local under connection resets (bytes identical, resets counted), resumed (nothing
-# copied again), local -> S3 (MD5 ETags, folder markers that s3fs shows as folders), an object
-# whose bytes no longer match its ETag (an error naming it, nothing written for it), wrong
-# credentials (exit 2), and the mount path: subset and bench-data read the mounted bucket.
+# copied again; the endpoint given by --s3_endpoint), local -> S3 (MD5 ETags, folder markers
+# that s3fs shows as folders), an object whose bytes no longer match its ETag (an error naming
+# it, nothing written for it), wrong credentials (exit 2), and the mount path: subset and
+# bench-data read the mounted bucket.
 #   bash tests/s3/s3_subset_test.sh IMAGENET_TRAIN WORKDIR S3_PROXY S3_TOOL
 source "$(dirname "$0")/s3_env.sh"
 s3_env_install || { echo "SKIP: s3rver or s3fs cannot be installed here"; exit 77; }
@@ -16,6 +17,7 @@ cd "$WORK"
 make_dataset data 6 10 3
 s3_env_start "$WORK" 5 || exit 1
 s3_env_load data ds >/dev/null
+S3_ENDPOINT=$AWS_ENDPOINT_URL  # the proxy; for the runs given it by a flag or key
 SUBSET=("$BIN" subset --num_classes 3 --subset_seed 42 --threads 16)
 
 # S3 -> local while every 5th image's connection is reset halfway.
@@ -30,8 +32,10 @@ expect_in_file down.txt "39 files checked against their MD5 ETag"
 run_expect 0 local_subset.txt -- "${SUBSET[@]}" --src data --dst reference
 diff -r reference local >/dev/null || fail "the copy from S3 differs from the local subset"
 
-# Resumed: everything is there already.
-run_expect 0 again.txt -- timeout 60 "${SUBSET[@]}" --src s3://imagenet/ds --dst local
+# Resumed: everything is there already. (The endpoint from --s3_endpoint this time; the
+# environment's points nowhere.)
+AWS_ENDPOINT_URL=http://127.0.0.1:9 run_expect 0 again.txt -- timeout 60 "${SUBSET[@]}" \
+  --src s3://imagenet/ds --dst local --s3_endpoint "$S3_ENDPOINT"
 expect_in_file again.txt "0 copied (0 B), 39 already there"
 
 # local -> S3, then S3 -> S3; each object's ETag is the MD5 of what was sent.

@@ -1,6 +1,6 @@
 // The flags that build a run's config (--config, the seeds' named flags, --set), shared by
-// every subcommand that reads a config, and the class-choice flags that `subset` and `pack`
-// share.
+// every subcommand that reads a config, and the class-choice and S3 flags that `subset` and
+// `pack` share.
 #pragma once
 
 #include <string>
@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "imagenet/config/config_loader.h"
+#include "imagenet/s3/aws_config.h"
 
 namespace CLI {
 class App;
@@ -38,5 +39,9 @@ bool flag_sets_key(const ConfigFlags& flags, const std::string& key);
 /// num_classes and subset_seed choose them; and --threads, the reads in flight.
 void add_class_choice_flags(CLI::App& app, int& num_classes, int64_t& subset_seed, int& threads,
                             const std::string& threads_help);
+
+/// --s3_endpoint, --s3_region and --s3_profile for the s3:// ends of a command without a config
+/// (subset, pack): the same meaning as the config keys of the same names (docs/CONFIG.md).
+void add_s3_flags(CLI::App& app, S3SettingsRequest& s3);
 
 }  // namespace imagenet

@@ -30,6 +30,12 @@ std::vector<std::vector<S3Object>> list_s3_class_images(S3Client& client, const 
                                                         const std::vector<std::string>& classes,
                                                         int threads);
 
+/// The images an s3:// input of `predict` names, as s3://bucket/key: the object itself when
+/// `uri` is one (any name), else the image keys (.jpg, .jpeg, .png) below `uri`/ at any depth,
+/// in the order collect_image_files walks a local folder (folder by folder, names sorted).
+/// Empty when there is neither.
+std::vector<std::string> list_s3_image_files(S3Client& client, const S3Uri& uri);
+
 /// The file name of `object` within its class folder `class_prefix` ("prefix/train/n01/").
 std::string s3_object_name(const S3Object& object, const std::string& class_prefix);
 
