@@ -112,7 +112,7 @@ done
 expect_status node0/out/preflight.json multi-process fail
 expect_in_file node0.txt "rank(s) 1 see another dataset index than rank 0"
 expect_status node0/out/preflight.json storage fail
-expect_in_file node0.txt "the checkpoint folder of rank(s) 1 failed"
+expect_in_file node0/out/preflight.json "the checkpoint folder of rank(s) 1 failed"
 expect_in_file node0/out/preflight.json '"storage_rank_0": "pass"'
 expect_in_file node0/out/preflight.json '"storage_rank_1": "FAIL"'
 expect_in_file node1.txt "last.ckpt exists"
@@ -126,7 +126,7 @@ expect_in_file devices.txt "bus_gb_per_sec"
 expect_in_file devices.txt "2 ranks met in"
 # Every rank's free space where it writes checkpoints, in rank 0's table and report.
 expect_status devices/preflight.json storage pass
-expect_in_file devices.txt "Free where each rank writes checkpoints: rank 0"
+expect_in_file devices/preflight.json "Free where each rank writes checkpoints: rank 0"
 /usr/bin/python3 - devices/preflight.json <<'PY' || fail "no free space of rank 1 in the report"
 import json, sys
 m = next(c for c in json.load(open(sys.argv[1]))["checks"] if c["name"] == "storage")["measured"]
