@@ -31,6 +31,9 @@ struct PreflightCommand {
   int loader_warmup = 0;
   int loader_batches = 20;
   StepCheckOptions step;
+  /// > 0: the pipeline compares the data against this many images/s per rank instead of the
+  /// step measured here.
+  double step_rate = 0;
   bool rescan = false;
   bool verbose = false;
 };
@@ -108,9 +111,12 @@ int run_preflight_command(const PreflightCommand& command, const std::vector<std
   guarded(step.check, "step",
           [&] { step = check_step(config, device, num_classes, command.step); });
   PreflightCheck storage;
+  int64_t free_bytes = 0;
   guarded(storage, "storage", [&] {
-    storage = storage_verdict(
-        probe_storage(config, session.paths.checkpoints_dir, step.checkpoint_bytes));
+    const StorageState state =
+        probe_storage(config, session.paths.checkpoints_dir, step.checkpoint_bytes);
+    free_bytes = state.free_bytes;
+    storage = storage_verdict(state);
   });
   const PreflightCheck monitoring = check_monitoring(config, config.output.output_dir);
 
@@ -124,17 +130,23 @@ int run_preflight_command(const PreflightCommand& command, const std::vector<std
   mine.failed_checks = local_failures;
   mine.data_rate = loader.images_per_second;
   mine.step_rate = step.images_per_second;
+  mine.free_bytes = free_bytes;
+  mine.storage = storage.status;
   PreflightCheck ranks_check;
   ranks_check.name = "multi-process";
   double data_rate = mine.data_rate, step_rate = mine.step_rate;
   if (!join_error.empty()) {
-    ranks_check.fail(join_error,
-                     "check that MASTER_ADDR is node 0's address as this node reaches it (no "
-                     "firewall between them, MASTER_PORT free there), and that every node starts "
-                     "within dist_timeout.");
+    ranks_check.add("rendezvous_seconds", rendezvous_seconds);
+    ranks_check.fail(
+        str_cat("no rendezvous after ", str_printf("%.1f", rendezvous_seconds), " s (dist_timeout ",
+                format_number(config.dist.dist_timeout), " s): ", join_error),
+        "check that MASTER_ADDR is node 0's address as this node reaches it (no "
+        "firewall between them, MASTER_PORT free there), and that every node starts "
+        "within dist_timeout.");
   } else if (group->distributed()) {
     guarded(ranks_check, "multi-process", [&] {
       const std::vector<RankSummary> ranks = gather_summaries(*group, mine, device);
+      add_ranks_storage(storage, ranks);
       double ddp_rate = 0;
       ranks_check = check_ranks(config, group, step, ranks, rendezvous_seconds,
                                 std::max(2, command.step.steps), &ddp_rate);
@@ -158,18 +170,19 @@ int run_preflight_command(const PreflightCommand& command, const std::vector<std
   // 6. The verdict on the pipeline, from the slowest rank.
   PipelineRates rates;
   rates.data_rate = data_rate;
-  rates.step_rate = step_rate;
+  rates.step_rate = command.step_rate > 0 ? command.step_rate : step_rate;
   rates.images_per_epoch = plan.steps_per_epoch * config.train.batch_size;
   rates.epochs = config.train.epochs;
   rates.latency_per_open = latency;
   rates.reading_threads = reading_threads(config);
   rates.read_bound = loader.read_bound;
   rates.loader_advice = loader.advice;
-  const PreflightCheck pipeline = pipeline_verdict(rates);
+  PreflightCheck pipeline = pipeline_verdict(rates);
+  pipeline.add("step_rate_from", command.step_rate > 0 ? "--step_rate" : "the step check");
   if (pipeline.status == CheckStatus::kFail)  // the data check is where its rate is measured
     data_check.fail(str_printf("the data is too slow: %.1f img/s per rank for a step that takes "
                                "%.1f (see pipeline).",
-                               data_rate, step_rate),
+                               data_rate, rates.step_rate),
                     pipeline.fix);
 
   PreflightReport report;
@@ -227,6 +240,12 @@ void register_preflight_command(SubcommandContext& context) {
                   "Untimed loader batches first")
       ->capture_default_str();
   sub->add_option("--steps", command->step.steps, "Timed training steps, after 2 untimed")
+      ->capture_default_str();
+  sub->add_option("--step_rate,--step-rate", command->step_rate,
+                  "Images/s per rank the pipeline check holds the data to, instead of the step "
+                  "measured here (0): the rate of the run's GPUs measured elsewhere "
+                  "(bench-model, an earlier run), or a target")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   sub->add_option("--max_batch,--max-batch", command->step.max_batch,
                   "CUDA: the largest batch the memory search tries (0: no search)")

@@ -550,6 +550,14 @@ std::vector<ConfigKey> build_keys() {
                          "the first block to this at the last; kept samples are scaled by 1 / "
                          "keep. Parameter names do not change. 0 turns it off.",
                          F(model.drop_path_rate), {0.0, 1.0, false, true}));
+  k.push_back(bool_key("norm_eval", model,
+                       "Keep every BatchNorm layer in eval mode while training (mmcv's "
+                       "norm_eval): it normalizes with its running statistics, which stay as "
+                       "they are (those of the weights or the checkpoint it starts from); its "
+                       "weight and bias still train. For fine-tuning with small batches, and "
+                       "with it a step no longer depends on how the batch is split (micro-batches, "
+                       "ranks).",
+                       F(model.norm_eval)));
   k.push_back(bool_key("channels_last", model,
                        "Keep weights and activations in NHWC (channels_last) memory format; "
                        "faster on GPUs' tensor cores and, measured, on the CPU too.",

@@ -118,7 +118,10 @@ GradientReducer::~GradientReducer() {
 void GradientReducer::mark_ready(size_t param) {
   // Runs on the autograd engine's thread, while backward goes on.
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!sync_) return;         // a micro-batch before the last of an accumulated step
+  if (!sync_) {  // a micro-batch before the last of an accumulated step
+    ++counts_.local_gradients;
+    return;
+  }
   if (ready_[param]) return;  // a second backward before finish_backward: counted once
   ready_[param] = true;
   const size_t bucket = bucket_of_[param];
@@ -167,6 +170,12 @@ void GradientReducer::finish_backward() {
   next_bucket_ = 0;
   launched_during_backward_ = launched_this_step_;
   launched_this_step_ = 0;
+  ++counts_.all_reduces;
+}
+
+ReducerCounts GradientReducer::counts() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return counts_;
 }
 
 std::string GradientReducer::describe() const {

@@ -187,6 +187,12 @@ torch::Tensor ResNetImpl::forward(torch::Tensor x) {
   return fc->forward(x);
 }
 
+void ResNetImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  if (on && options_.norm_eval)
+    for (torch::nn::BatchNorm2dImpl* layer : batch_norm_layers()) layer->eval();
+}
+
 void ResNetImpl::set_drop_path_masks(at::Tensor masks) {
   IMAGENET_CHECK(
       !masks.defined() ||

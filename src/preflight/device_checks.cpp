@@ -148,22 +148,46 @@ StepMeasurement check_step(const Config& config, c10::Device device, int64_t num
 
 std::vector<RankSummary> gather_summaries(ProcessGroup& group, const RankSummary& mine,
                                           c10::Device device) {
-  const int64_t values[6] = {static_cast<int64_t>(mine.config_hash),
-                             static_cast<int64_t>(mine.index_hash),
-                             mine.failed_checks,
-                             std::llround(mine.data_rate * 1000),
-                             std::llround(mine.step_rate * 1000),
-                             mine.free_bytes};
-  at::Tensor t = at::empty({6}, at::kLong);
-  std::copy(values, values + 6, t.data_ptr<int64_t>());
+  constexpr int kValues = 7;
+  const int64_t values[kValues] = {static_cast<int64_t>(mine.config_hash),
+                                   static_cast<int64_t>(mine.index_hash),
+                                   mine.failed_checks,
+                                   std::llround(mine.data_rate * 1000),
+                                   std::llround(mine.step_rate * 1000),
+                                   mine.free_bytes,
+                                   static_cast<int64_t>(mine.storage)};
+  at::Tensor t = at::empty({kValues}, at::kLong);
+  std::copy(values, values + kValues, t.data_ptr<int64_t>());
   std::vector<RankSummary> out;
   for (const at::Tensor& r : group.all_gather(t.to(device))) {
     const at::Tensor cpu = r.cpu();
     const int64_t* v = cpu.data_ptr<int64_t>();
     out.push_back({static_cast<uint64_t>(v[0]), static_cast<uint64_t>(v[1]), v[2], v[3] / 1000.0,
-                   v[4] / 1000.0, v[5]});
+                   v[4] / 1000.0, v[5], static_cast<CheckStatus>(v[6])});
   }
   return out;
+}
+
+void add_ranks_storage(PreflightCheck& storage, const std::vector<RankSummary>& ranks) {
+  if (ranks.size() < 2) return;
+  std::vector<std::string> each, failed;
+  for (size_t r = 0; r < ranks.size(); ++r) {
+    const double free = static_cast<double>(ranks[r].free_bytes);
+    storage.add(str_cat("free_bytes_rank_", r), free);
+    storage.add(str_cat("storage_rank_", r), to_string(ranks[r].storage));
+    each.push_back(
+        str_cat("rank ", r, " ", format_bytes(free), " (", to_string(ranks[r].storage), ")"));
+    if (r > 0 && ranks[r].storage == CheckStatus::kFail) failed.push_back(std::to_string(r));
+  }
+  const std::string line =
+      str_cat("Free where each rank writes checkpoints: ", str_join(each, ", "), ".");
+  if (failed.empty()) {
+    storage.verdict += " " + line;
+    return;
+  }
+  storage.fail(str_cat("the checkpoint folder of rank(s) ", str_join(failed, ", "),
+                       " failed (the reason is on that node's console, prefixed [rank N]). ", line),
+               "give every node a writable checkpoint folder with room for the checkpoints.");
 }
 
 PreflightCheck check_ranks(const Config& config, const std::shared_ptr<ProcessGroup>& group,

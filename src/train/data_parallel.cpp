@@ -1,6 +1,7 @@
 // Implements train/data_parallel.h.
 #include "imagenet/train/data_parallel.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "imagenet/distributed/sync_batch_norm.h"
@@ -75,6 +76,22 @@ void DataParallel::with_averaged_running_stats(const std::function<void()>& writ
     layer->running_mean.copy_(own[i++]);
     layer->running_var.copy_(own[i++]);
   }
+}
+
+std::string DataParallel::take_reduction_summary(int64_t optimizer_steps) {
+  if (!reducer_) return "";
+  const ReducerCounts now = reducer_->counts();
+  const int64_t all_reduces = now.all_reduces - reported_.all_reduces;
+  // Every parameter's gradient comes in once per backward (ResNet uses all of them).
+  int64_t params = 0;
+  for (const auto& bucket : reducer_->bucket_params())
+    params += static_cast<int64_t>(bucket.size());
+  const int64_t local =
+      (now.local_gradients - reported_.local_gradients) / std::max<int64_t>(1, params);
+  reported_ = now;
+  return str_cat(all_reduces, " gradient all-reduces (", reducer_->bucket_params().size(),
+                 " buckets each) for ", optimizer_steps, " optimizer steps; ", local,
+                 " micro-batch backwards without one");
 }
 
 }  // namespace imagenet

@@ -122,7 +122,7 @@ TrainStep::TrainStep(TrainStepOptions options, c10::Device device, int64_t num_c
   }
   torch::manual_seed(static_cast<uint64_t>(config.seed));
   model_ = ResNet(ResNetOptions{config.model.arch, num_classes, config.model.zero_init_residual,
-                                config.model.drop_path_rate});
+                                config.model.drop_path_rate, config.model.norm_eval});
   model_->to(device);
   channels_last_ = config.model.channels_last;
   if (channels_last_) to_channels_last(*model_);

@@ -228,6 +228,7 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
   EpochMeter meter(std::move(meter_options));
 
   const int64_t accumulate = config_.train.accumulate_grad_batches;
+  const int64_t first_step = progress_.global_step;
   for (int64_t b = first; b < steps;) {
     // 1. The next batches (accumulate_grad_batches of them, fewer at the end), each on the
     // device as it comes (its loader slot is free again then); the time spent waiting for them
@@ -260,6 +261,11 @@ Trainer::EpochEnd Trainer::train_epoch(int64_t epoch, EpochMetrics* metrics) {
     if (b < steps && periodic_checkpoint_due()) save_last_checkpoint(&sums, true);
   }
   meter.finish();
+  // Under DDP an accumulated step all-reduces once, after its last micro-batch.
+  if (const std::string reduced =
+          data_parallel_->take_reduction_summary(progress_.global_step - first_step);
+      !reduced.empty())
+    log_info(str_cat("Epoch ", epoch, ": ", reduced));
 
   const LoaderEpochStats loader_stats = train_loader_->epoch_stats();
   metrics->bad_samples = loader_stats.bad_samples;

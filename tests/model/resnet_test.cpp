@@ -65,5 +65,23 @@ TEST(ResNet, ForwardShapes) {
   EXPECT_EQ(cl.sizes(), (std::vector<int64_t>{2, 7}));
 }
 
+TEST(ResNet, NormEvalKeepsBatchNormInEvalModeWhileTraining) {
+  // norm_eval: train() leaves every BatchNorm in eval mode, so a training forward normalizes
+  // with the running statistics and leaves them alone; the other modules train.
+  for (const bool norm_eval : {false, true}) {
+    ResNetOptions options{"resnet18", 4, false};
+    options.norm_eval = norm_eval;
+    ResNet model(options);
+    model->train();
+    EXPECT_TRUE(model->is_training());
+    for (auto* bn : model->batch_norm_layers()) EXPECT_EQ(bn->is_training(), !norm_eval);
+    const at::Tensor before = model->named_buffers()["bn1.running_mean"].clone();
+    model->forward(torch::randn({2, 3, 32, 32}) + 1.0);
+    EXPECT_EQ(torch::equal(before, model->named_buffers()["bn1.running_mean"]), norm_eval);
+    model->eval();
+    for (auto* bn : model->batch_norm_layers()) EXPECT_FALSE(bn->is_training());
+  }
+}
+
 }  // namespace
 }  // namespace imagenet

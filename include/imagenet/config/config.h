@@ -49,6 +49,9 @@ struct ModelConfig {
   bool zero_init_residual = false;
   /// Stochastic depth: the drop rate of the last residual block (timm's linear rule).
   double drop_path_rate = 0.0;
+  /// BatchNorm layers in eval mode while training (mmcv's norm_eval): running statistics
+  /// normalize and stay as they are; the affine weights still train.
+  bool norm_eval = false;
   bool channels_last = true;
   bool compile_model = false;
   /// Weights to start from (safetensors, a torch.save state dict, or a run's .ckpt); "" for

@@ -33,6 +33,12 @@ struct GradientReducerOptions {
   bool overlap = true;
 };
 
+/// What a GradientReducer did, counted since it was made.
+struct ReducerCounts {
+  int64_t all_reduces = 0;      ///< finish_backward calls: each all-reduced every bucket once
+  int64_t local_gradients = 0;  ///< parameter gradients that came in with sync off (no_sync)
+};
+
 class GradientReducer {
  public:
   /// `params`: the trainable parameters in registration order, the same on every rank. With
@@ -55,6 +61,9 @@ class GradientReducer {
 
   /// Parameter indices of each bucket, in the order the buckets are all-reduced.
   const std::vector<std::vector<size_t>>& bucket_params() const { return bucket_params_; }
+  /// The all-reduces so far and the gradients kept local; a test reads that an accumulated
+  /// step all-reduces once, after its last micro-batch.
+  ReducerCounts counts() const;
   /// Buckets whose all-reduce started inside the last backward (the rest started after it).
   int launched_during_backward() const { return launched_during_backward_; }
   /// "5 buckets (0.1 to 24.0 MiB) for 11.2M parameters, gradients as bucket views, overlapped".
@@ -80,7 +89,8 @@ class GradientReducer {
   bool sync_ = true;                    // false: hooks ignore gradients (set_sync)
   int launched_this_step_ = 0;
   int launched_during_backward_ = 0;  // of the last finished step
-  std::mutex mutex_;
+  ReducerCounts counts_;
+  mutable std::mutex mutex_;
 
   // The gradient accumulators and the keys of our hooks on them. The accumulators must be
   // kept alive: a parameter holds its accumulator only weakly.

@@ -47,6 +47,8 @@ struct ResNetOptions {
   bool zero_init_residual = false;
   /// Stochastic depth: the last block's drop rate (0 at the first block, linear between).
   double drop_path_rate = 0.0;
+  /// BatchNorm layers stay in eval mode when the model is put in training mode (norm_eval).
+  bool norm_eval = false;
 };
 
 /// Where a block sits for stochastic depth: its index over the whole network and its rate.
@@ -97,6 +99,8 @@ class ResNetImpl : public torch::nn::Module {
   explicit ResNetImpl(const ResNetOptions& options);
   /// x: [N, 3, H, W] float (any memory format) -> logits [N, num_classes].
   torch::Tensor forward(torch::Tensor x);
+  /// Module::train, except that with options().norm_eval the BatchNorm layers stay in eval mode.
+  void train(bool on = true) override;
 
   const ResNetOptions& options() const { return options_; }
 

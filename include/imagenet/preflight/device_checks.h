@@ -54,14 +54,19 @@ struct RankSummary {
   uint64_t config_hash = 0;
   uint64_t index_hash = 0;
   int64_t failed_checks = 0;
-  double data_rate = 0;  ///< images/s
-  double step_rate = 0;  ///< images/s (data-parallel step once measured)
-  int64_t free_bytes = 0;
+  double data_rate = 0;                      ///< images/s
+  double step_rate = 0;                      ///< images/s (data-parallel step once measured)
+  int64_t free_bytes = 0;                    ///< where this rank writes checkpoints
+  CheckStatus storage = CheckStatus::kPass;  ///< this rank's storage verdict
 };
 
 /// Every rank's summary (on every rank), in rank order; a single process gets its own only.
 std::vector<RankSummary> gather_summaries(ProcessGroup& group, const RankSummary& mine,
                                           c10::Device device);
+
+/// Adds every rank's free space and storage verdict to rank 0's storage check (checkpoints go
+/// to each node's own disk); fails it when another rank's storage failed.
+void add_ranks_storage(PreflightCheck& storage, const std::vector<RankSummary>& ranks);
 
 /// The multi-process check on rank 0's view: hashes equal on every rank, the rendezvous time,
 /// the data-parallel step and the all-reduce of the gradients alone (bus GB/s), the overlap.

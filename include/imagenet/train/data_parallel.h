@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "imagenet/config/config.h"
 #include "imagenet/distributed/gradient_reducer.h"
@@ -33,6 +34,10 @@ class DataParallel {
   /// own back, as an uninterrupted run keeps them (a checkpoint in the middle of an epoch).
   void with_averaged_running_stats(const std::function<void()>& write);
 
+  /// "8 gradient all-reduces (1 bucket each) for 8 optimizer steps; 8 micro-batch backwards
+  /// without one" since the last call (of each rank, for its log); "" in a single process.
+  std::string take_reduction_summary(int64_t optimizer_steps);
+
  private:
   /// True when the ranks' running statistics differ: several ranks without sync_batchnorm.
   bool local_stats() const;
@@ -41,6 +46,7 @@ class DataParallel {
   std::shared_ptr<ProcessGroup> group_;
   DistConfig config_;
   std::unique_ptr<GradientReducer> reducer_;
+  ReducerCounts reported_;  // the counts at the last take_reduction_summary
 };
 
 }  // namespace imagenet
