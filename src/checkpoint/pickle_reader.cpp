@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
 #include "imagenet/util/error.h"
@@ -32,18 +33,29 @@ PickleRef make_text(Kind kind, std::string text) {
 
 class Machine {
  public:
-  Machine(std::string_view bytes, const std::string& origin) : in_(bytes), origin_(origin) {}
+  Machine(std::string_view bytes, const std::string& origin, PickleRequests* requests)
+      : in_(bytes), origin_(origin), requests_(requests) {}
 
   PickleRef run() {
-    while (true) {
-      op_at_ = at_;
-      const unsigned char op = take_byte();
-      if (op == '.') {  // STOP
-        PickleRef result = pop();
-        return result;
+    PickleRef result;
+    try {
+      while (true) {
+        op_at_ = at_;
+        const unsigned char op = take_byte();
+        if (op == '.') {  // STOP
+          result = pop();
+          break;
+        }
+        step(op);
       }
-      step(op);
+      // A list appended to itself (through the memo) would never be freed, and whoever walks
+      // the values would walk for ever: no file torch.save writes has one.
+      if (holds_itself()) fail("a container that holds itself");
+    } catch (const UsageError&) {
+      release_containers();
+      throw;
     }
+    return result;
   }
 
  private:
@@ -100,7 +112,13 @@ class Machine {
   }
 
   // --- the stack -----------------------------------------------------------------------------
-  void push(PickleRef v) { stack_.push_back(std::move(v)); }
+  void push(PickleRef v) {
+    // Every value made passes here: containers are remembered (weakly) for holds_itself().
+    if (v->kind == Kind::kTuple || v->kind == Kind::kList || v->kind == Kind::kDict ||
+        v->kind == Kind::kObject)
+      containers_.push_back(v);
+    stack_.push_back(std::move(v));
+  }
   PickleRef pop() {
     if (stack_.size() <= floor()) fail("an opcode needs a value the stack does not have");
     PickleRef v = std::move(stack_.back());
@@ -197,6 +215,9 @@ class Machine {
     }
     // LibTorch's pickler (torch::pickle_save) tags typed containers with their type, and writes
     // lists of ints, floats, bools and tensors through builders: the value is the argument.
+    if (name == "torch.jit._pickle.restore_type_tag" && requests_ != nullptr && a.size() >= 2 &&
+        a[1]->kind == Kind::kString)
+      requests_->type_tags.push_back(a[1]->text);
     if ((name == "torch.jit._pickle.restore_type_tag" ||
          str_starts_with(name, "torch.jit._pickle.build_")) &&
         !a.empty())
@@ -288,8 +309,10 @@ class Machine {
 
   PickleRef persistent_load(const PickleRef& pid) {
     const auto& a = pid->items;
+    // The type is a global torch.<Type>Storage: LibTorch's unpickler takes its value for a dtype.
     if (pid->kind != Kind::kTuple || a.size() < 5 || a[0]->kind != Kind::kString ||
         a[0]->text != "storage" || a[1]->kind != Kind::kGlobal ||
+        !str_starts_with(a[1]->text, "torch.") || !str_ends_with(a[1]->text, "Storage") ||
         (a[2]->kind != Kind::kString && a[2]->kind != Kind::kInt) || a[3]->kind != Kind::kString ||
         a[4]->kind != Kind::kInt || a[4]->integer < 0)
       fail("a persistent id that is not torch.save's ('storage', type, key, location, numel)");
@@ -299,18 +322,76 @@ class Machine {
     s->storage.key = a[2]->kind == Kind::kString ? a[2]->text : std::to_string(a[2]->integer);
     s->storage.location = a[3]->text;
     s->storage.numel = a[4]->integer;
+    if (requests_ != nullptr) requests_->storages.push_back(s->storage);
     return s;
+  }
+
+  // --- containers that hold themselves ------------------------------------------------------
+  static void for_each_child(const PickleValue& v, const std::function<void(PickleValue*)>& f) {
+    for (const auto& i : v.items) f(i.get());
+    for (const auto& [k, value] : v.entries) {
+      f(k.get());
+      f(value.get());
+    }
+    if (v.state) f(v.state.get());
+  }
+  /// True when some container still alive reaches itself (depth-first, each node once).
+  bool holds_itself() const {
+    enum : char { kOnPath = 1, kDone = 2 };
+    std::unordered_map<const PickleValue*, char> color;
+    for (const auto& weak : containers_) {
+      const PickleRef start = weak.lock();
+      if (!start || color.count(start.get())) continue;
+      // (node, its children) on the current path
+      std::vector<std::pair<const PickleValue*, std::vector<PickleValue*>>> path;
+      auto enter = [&](const PickleValue* v) {
+        color[v] = kOnPath;
+        std::vector<PickleValue*> children;
+        for_each_child(*v, [&](PickleValue* c) { children.push_back(c); });
+        path.emplace_back(v, std::move(children));
+      };
+      enter(start.get());
+      while (!path.empty()) {
+        auto& children = path.back().second;
+        if (children.empty()) {
+          color[path.back().first] = kDone;
+          path.pop_back();
+          continue;
+        }
+        const PickleValue* c = children.back();
+        children.pop_back();
+        const auto seen = color.find(c);
+        if (seen == color.end()) {
+          enter(c);
+        } else if (seen->second == kOnPath) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  /// Empties every container made, so that none is kept alive by a cycle once the values go.
+  void release_containers() {
+    for (const auto& weak : containers_) {
+      if (const PickleRef v = weak.lock()) {
+        v->items.clear();
+        v->entries.clear();
+        v->state.reset();
+      }
+    }
   }
 
   void step(unsigned char op);
 
   std::string_view in_;
   const std::string& origin_;
+  PickleRequests* requests_;
   size_t at_ = 0;
   size_t op_at_ = 0;
   std::vector<PickleRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleRef> memo_;
+  std::vector<std::weak_ptr<PickleValue>> containers_;  ///< every container pushed
 };
 
 void Machine::step(unsigned char op) {
@@ -620,8 +701,8 @@ std::string PickleValue::describe() const {
   return "?";
 }
 
-PickleRef read_pickle(std::string_view bytes, const std::string& origin) {
-  return Machine(bytes, origin).run();
+PickleRef read_pickle(std::string_view bytes, const std::string& origin, PickleRequests* requests) {
+  return Machine(bytes, origin, requests).run();
 }
 
 bool is_legacy_torch_save(std::string_view bytes) {
