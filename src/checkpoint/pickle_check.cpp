@@ -1,5 +1,5 @@
-// Implements checkpoint/pickle_check.h after the opcode table of Python's Lib/pickletools.py and
-// the opcodes and globals of LibTorch 1.13's torch/csrc/jit/serialization/unpickler.cpp.
+// Implements checkpoint/pickle_check.h over pickle_ops.h's decoder, after the opcodes and globals
+// of LibTorch 1.13's torch/csrc/jit/serialization/unpickler.cpp.
 #include "imagenet/checkpoint/pickle_check.h"
 
 #include <cctype>
@@ -7,117 +7,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "imagenet/checkpoint/pickle_ops.h"
 #include "imagenet/checkpoint/pickle_reader.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/strings.h"
 
 namespace imagenet {
 namespace {
-
-/// How an opcode's argument is laid out.
-enum class Arg {
-  kNone,
-  kFixed,     ///< `size` bytes
-  kLine,      ///< up to and including a newline
-  kTwoLines,  ///< two of those (GLOBAL, INST)
-  kCounted,   ///< a little-endian count of `size` bytes, then that many bytes
-  kUnknown,
-};
-
-struct Layout {
-  Arg arg;
-  int size;
-};
-
-Layout layout_of(uint8_t op) {
-  switch (op) {
-    case '(':
-    case '.':
-    case '0':
-    case '1':
-    case '2':
-    case 'N':
-    case ')':
-    case ']':
-    case '}':
-    case 'a':
-    case 'e':
-    case 'b':
-    case 'd':
-    case 'l':
-    case 't':
-    case 'o':
-    case 'R':
-    case 's':
-    case 'u':
-    case 'Q':
-    case 0x81:
-    case 0x85:
-    case 0x86:
-    case 0x87:
-    case 0x88:
-    case 0x89:
-    case 0x8f:
-    case 0x90:
-    case 0x91:
-    case 0x92:
-    case 0x93:
-    case 0x94:
-    case 0x97:
-    case 0x98:
-      return {Arg::kNone, 0};
-    case 'K':
-    case 'q':
-    case 'h':
-    case 0x80:
-    case 0x82:
-      return {Arg::kFixed, 1};
-    case 'M':
-    case 0x83:
-      return {Arg::kFixed, 2};
-    case 'J':
-    case 'r':
-    case 'j':
-    case 0x84:
-      return {Arg::kFixed, 4};
-    case 'G':
-    case 0x95:  // BINFLOAT; FRAME's length (its contents are opcodes too)
-      return {Arg::kFixed, 8};
-    case 'I':
-    case 'L':
-    case 'F':
-    case 'S':
-    case 'V':
-    case 'P':
-    case 'p':
-    case 'g':
-      return {Arg::kLine, 0};
-    case 'c':
-    case 'i':
-      return {Arg::kTwoLines, 0};
-    case 'U':
-    case 'C':
-    case 0x8c:
-    case 0x8a:
-      return {Arg::kCounted, 1};
-    case 'T':
-    case 'B':
-    case 'X':
-    case 0x8b:
-      return {Arg::kCounted, 4};
-    case 0x8d:
-    case 0x8e:
-    case 0x96:
-      return {Arg::kCounted, 8};
-    default:
-      return {Arg::kUnknown, 0};
-  }
-}
-
-std::string opcode_name(uint8_t op) {
-  return op >= 0x20 && op < 0x7f ? str_cat("'", static_cast<char>(op), "'")
-                                 : str_printf("0x%02x", op);
-}
 
 /// The opcodes LibTorch 1.13's Unpickler::readInstruction handles (PROTO only first); any
 /// other it refuses, after whatever it did before.
@@ -372,99 +268,75 @@ std::string check_libtorch_pickle(std::string_view pickle, const PickleRecordSiz
 namespace {
 
 std::string walk_opcodes(std::string_view pickle, Dialect dialect) {
-  const auto* p = reinterpret_cast<const uint8_t*>(pickle.data());
-  const uint64_t size = pickle.size();
   uint64_t at = 0;
   uint64_t memo_size = 0;  // entries the memo table holds so far
   // A memo index is a size too: the unpickler grows its memo table to hold it. Python numbers
   // entries from 0 in order, so a PUT names at most the next one and a GET an existing one.
-  auto check_memo = [&](uint8_t op, uint64_t start, uint64_t index) -> std::string {
-    const bool put = op == 'q' || op == 'r' || op == 'p';
+  auto check_memo = [&](const PickleOp& op, uint64_t index) -> std::string {
+    const bool put = op.code == 'q' || op.code == 'r' || op.code == 'p';
     if (put ? index > memo_size : index >= memo_size)
-      return str_cat("opcode ", opcode_name(op), " at byte ", start, " names memo entry ", index,
-                     ", the pickle has ", memo_size, " so far");
+      return str_cat("opcode ", pickle_opcode_name(op.code), " at byte ", op.start,
+                     " names memo entry ", index, ", the pickle has ", memo_size, " so far");
     if (put && index == memo_size) ++memo_size;
     return "";
   };
-  while (at < size) {
-    const uint8_t op = p[at];
-    const uint64_t start = at++;
-    const Layout layout = layout_of(op);
-    const uint64_t left = size - at;
+  while (at < pickle.size()) {
+    const PickleOp op = decode_pickle_op(pickle, &at);
+    const std::string opcode =
+        str_cat("opcode ", pickle_opcode_name(op.code), " at byte ", op.start);
     if (dialect == Dialect::kLibTorch) {
-      if (start == 0 && (op != 0x80 || left < 1 || p[at] != 2))
+      if (op.start == 0 && (op.code != 0x80 || op.status != PickleOpStatus::kOk || op.value != 2))
         return "it does not start with PROTO 2 (LibTorch reads protocol 2 only)";
-      if (start > 0 && !libtorch_reads(op))
-        return str_cat("opcode ", opcode_name(op), " at byte ", start,
-                       " is not one LibTorch 1.13 reads");
-      if (op == 'b' || op == 0x81)
-        return str_cat("opcode ", opcode_name(op), " at byte ", start, kBuildOrNewobj);
+      if (op.start > 0 && !libtorch_reads(op.code))
+        return str_cat(opcode, " is not one LibTorch 1.13 reads");
+      if (op.code == 'b' || op.code == 0x81) return str_cat(opcode, kBuildOrNewobj);
     }
-    auto past_end = [&](uint64_t claimed) {
-      return str_cat("opcode ", opcode_name(op), " at byte ", start, " claims ", claimed,
-                     " bytes, ", left, " remain");
-    };
-    switch (layout.arg) {
-      case Arg::kUnknown:
+    switch (op.status) {
+      case PickleOpStatus::kOk:
+        break;
+      case PickleOpStatus::kUnknown:
         return "";  // not ours to judge: the unpickler refuses what it does not know
-      case Arg::kNone:
-        if (op == '.') return "";     // STOP
-        if (op == 0x94) ++memo_size;  // MEMOIZE
-        break;
-      case Arg::kFixed: {
-        if (static_cast<uint64_t>(layout.size) > left) return past_end(layout.size);
-        uint64_t value = 0;
-        for (int i = layout.size - 1; i >= 0; --i) value = value << 8 | p[at + i];
-        at += layout.size;
-        if (op == 'q' || op == 'r' || op == 'h' || op == 'j') {  // BINPUT, LONG_BINPUT, *GET
-          std::string problem = check_memo(op, start, value);
-          if (!problem.empty()) return problem;
-        }
-        break;
-      }
-      case Arg::kLine:
-      case Arg::kTwoLines:
-        for (int line = 0; line < (layout.arg == Arg::kLine ? 1 : 2); ++line) {
-          const auto newline = pickle.find('\n', at);
-          if (newline == std::string_view::npos)
-            return str_cat("opcode ", opcode_name(op), " at byte ", start,
-                           " has no end of line before the end");
-          if (op == 'p' || op == 'g') {  // PUT and GET: the index in decimal
-            const std::string_view digits = pickle.substr(at, newline - at);
-            uint64_t index = 0;
-            for (char c : digits) index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : ~0ull;
-            if (digits.empty() || digits.size() > 19) index = ~0ull;
-            std::string problem = check_memo(op, start, index);
-            if (!problem.empty()) return problem;
-          }
-          at = newline + 1;
-        }
-        if (dialect == Dialect::kLibTorch && op == 'c') {
-          const std::string_view args = pickle.substr(start + 1, at - start - 2);
-          const size_t split = args.find('\n');
-          const std::string_view module = args.substr(0, split), name = args.substr(split + 1);
-          if (!global_allowed(module, name))
-            return str_cat("opcode 'c' (GLOBAL) at byte ", start, " names ", module, ".", name,
-                           ", which no checkpoint holds");
-        }
-        break;
-      case Arg::kCounted: {
-        if (static_cast<uint64_t>(layout.size) > left) return past_end(layout.size);
-        uint64_t count = 0;
-        for (int i = layout.size - 1; i >= 0; --i) count = count << 8 | p[at + i];
-        // BINSTRING and LONG4 take a signed count: a negative one is as wrong as a huge one.
-        if (layout.size == 4 && (op == 'T' || op == 0x8b) && (count & 0x80000000u))
-          return str_cat("opcode ", opcode_name(op), " at byte ", start, " has a negative length");
-        at += layout.size;
-        if (count > size - at) {
-          const uint64_t remain = size - at;
-          return str_cat("opcode ", opcode_name(op), " at byte ", start, " claims ", count,
-                         " bytes, ", remain, " remain");
-        }
-        at += count;
-        break;
-      }
+      case PickleOpStatus::kPastEnd:
+        return str_cat(opcode, " claims ", op.claimed, " bytes, ", op.remain, " remain");
+      case PickleOpStatus::kNoNewline:
+        return str_cat(opcode, " has no end of line before the end");
+      case PickleOpStatus::kNegativeLength:
+        return str_cat(opcode, " has a negative length");
     }
+    std::string problem;
+    switch (op.code) {
+      case '.':  // STOP
+        return "";
+      case 0x94:  // MEMOIZE
+        ++memo_size;
+        break;
+      case 'q':  // BINPUT, LONG_BINPUT, BINGET, LONG_BINGET
+      case 'r':
+      case 'h':
+      case 'j':
+        problem = check_memo(op, op.value);
+        break;
+      case 'p':  // PUT and GET: the index in decimal
+      case 'g': {
+        uint64_t index = 0;
+        for (char c : op.arg) index = c >= '0' && c <= '9' ? index * 10 + (c - '0') : ~0ull;
+        if (op.arg.empty() || op.arg.size() > 19) index = ~0ull;
+        problem = check_memo(op, index);
+        break;
+      }
+      case 'c':  // GLOBAL "module\nname"
+        if (dialect == Dialect::kLibTorch) {
+          const size_t split = op.arg.find('\n');
+          const std::string_view module = op.arg.substr(0, split), name = op.arg.substr(split + 1);
+          if (!global_allowed(module, name))
+            problem = str_cat("opcode 'c' (GLOBAL) at byte ", op.start, " names ", module, ".",
+                              name, ", which no checkpoint holds");
+        }
+        break;
+      default:
+        break;
+    }
+    if (!problem.empty()) return problem;
   }
   return "";  // no STOP: the unpickler reports the end itself
 }

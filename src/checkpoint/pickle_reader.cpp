@@ -1,5 +1,5 @@
 // Implements checkpoint/pickle_reader.h: a pickle machine (stack, marks, memo) over the opcodes
-// of Python's pickletools, building values instead of calling anything.
+// that pickle_ops.h decodes, building values instead of calling anything.
 #include "imagenet/checkpoint/pickle_reader.h"
 
 #include <cstdlib>
@@ -7,6 +7,7 @@
 #include <functional>
 #include <unordered_map>
 
+#include "imagenet/checkpoint/pickle_ops.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/strings.h"
 
@@ -41,8 +42,10 @@ class Machine {
     try {
       while (true) {
         op_at_ = at_;
-        const unsigned char op = take_byte();
-        if (op == '.') {  // STOP
+        if (at_ >= in_.size()) fail("the pickle ends without STOP");
+        const PickleOp op = decode_pickle_op(in_, &at_);
+        check_argument(op);
+        if (op.code == '.') {  // STOP
           result = pop();
           break;
         }
@@ -64,31 +67,30 @@ class Machine {
                              " (not a pickle as torch.save writes it, or damaged)"));
   }
 
-  // --- reading the byte stream ---------------------------------------------------------------
-  unsigned char take_byte() {
-    if (at_ >= in_.size()) fail("the pickle ends without STOP");
-    return static_cast<unsigned char>(in_[at_++]);
+  // --- arguments (pickle_ops.h decodes them) ------------------------------------------------
+  /// Fails on an argument the decoder found malformed, or an opcode it does not know.
+  void check_argument(const PickleOp& op) const {
+    switch (op.status) {
+      case PickleOpStatus::kOk:
+        return;
+      case PickleOpStatus::kUnknown:
+        unsupported(op.code);
+      case PickleOpStatus::kPastEnd:
+        // LONG1 and LONG4: the integer's width is what is wrong.
+        if ((op.code == 0x8a || op.code == 0x8b) && op.value > 8) take_long(op.arg, op.value);
+        fail(str_cat("a length of ", op.claimed, " runs past the end"));
+      case PickleOpStatus::kNoNewline:
+        fail("a text argument without its newline");
+      case PickleOpStatus::kNegativeLength:
+        if (op.code == 0x8b) take_long(op.arg, op.value);
+        fail(str_cat("a length of ", op.value, " runs past the end"));
+    }
   }
-  std::string_view take(uint64_t n) {
-    if (n > in_.size() - at_) fail(str_cat("a length of ", n, " runs past the end"));
-    std::string_view s = in_.substr(at_, n);
-    at_ += n;
-    return s;
+  [[noreturn]] void unsupported(unsigned char op) const {
+    fail(str_printf("opcode 0x%02x ('%c') is not supported", op,
+                    op >= 0x20 && op < 0x7f ? static_cast<char>(op) : '?'));
   }
-  uint64_t take_le(int n) {
-    std::string_view s = take(n);
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= uint64_t(static_cast<unsigned char>(s[i])) << (8 * i);
-    return v;
-  }
-  std::string_view take_line() {
-    const size_t end = in_.find('\n', at_);
-    if (end == std::string_view::npos) fail("a text argument without its newline");
-    std::string_view s = in_.substr(at_, end - at_);
-    at_ = end + 1;
-    return s;
-  }
-  int64_t parse_decimal(std::string_view s) {
+  int64_t parse_decimal(std::string_view s) const {
     if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
     if (s.empty()) fail("an empty number");
     bool negative = s[0] == '-';
@@ -102,11 +104,12 @@ class Machine {
       fail("an integer beyond 64 bits");
     return negative ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
   }
-  // A little-endian two's-complement integer of `n` bytes (LONG1, LONG4).
-  int64_t take_long(uint64_t n) {
+  // A little-endian two's-complement integer of the `n` bytes `bytes` holds (LONG1, LONG4).
+  int64_t take_long(std::string_view bytes, uint64_t n) const {
     if (n > 8) fail(str_cat("an integer of ", n, " bytes (more than 64 bits)"));
     if (n == 0) return 0;
-    uint64_t v = take_le(static_cast<int>(n));
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < n; ++i) v |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
     if (n < 8 && (v >> (8 * n - 1)) & 1) v |= ~uint64_t(0) << (8 * n);  // sign-extend
     return static_cast<int64_t>(v);
   }
@@ -381,7 +384,7 @@ class Machine {
     }
   }
 
-  void step(unsigned char op);
+  void step(const PickleOp& op);
 
   std::string_view in_;
   const std::string& origin_;
@@ -394,13 +397,11 @@ class Machine {
   std::vector<std::weak_ptr<PickleValue>> containers_;  ///< every container pushed
 };
 
-void Machine::step(unsigned char op) {
-  switch (op) {
+void Machine::step(const PickleOp& op) {
+  switch (op.code) {
     case 0x80:
-      take_byte();
       break;  // PROTO
     case 0x95:
-      take(8);
       break;  // FRAME: a length hint only
     case '(':
       marks_.push_back(stack_.size());
@@ -420,27 +421,23 @@ void Machine::step(unsigned char op) {
     case 0x88:
     case 0x89: {  // NEWTRUE, NEWFALSE
       PickleRef b = make(Kind::kBool);
-      b->boolean = op == 0x88;
+      b->boolean = op.code == 0x88;
       push(b);
       break;
     }
     case 'J':
-      push(make_int(static_cast<int32_t>(take_le(4))));
+      push(make_int(static_cast<int32_t>(op.value)));
       break;  // BININT
     case 'K':
-      push(make_int(static_cast<int64_t>(take_le(1))));
-      break;  // BININT1
     case 'M':
-      push(make_int(static_cast<int64_t>(take_le(2))));
-      break;  // BININT2
+      push(make_int(static_cast<int64_t>(op.value)));
+      break;  // BININT1, BININT2
     case 0x8a:
-      push(make_int(take_long(take_le(1))));
-      break;  // LONG1
     case 0x8b:
-      push(make_int(take_long(take_le(4))));
-      break;     // LONG4
+      push(make_int(take_long(op.arg, op.value)));
+      break;     // LONG1, LONG4
     case 'I': {  // INT: "01"/"00" are True/False in protocol 0
-      std::string_view line = take_line();
+      std::string_view line = op.arg;
       if (line == "01" || line == "00") {
         PickleRef b = make(Kind::kBool);
         b->boolean = line == "01";
@@ -451,19 +448,18 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'L':
-      push(make_int(parse_decimal(take_line())));
+      push(make_int(parse_decimal(op.arg)));
       break;     // LONG
     case 'G': {  // BINFLOAT: big-endian
-      std::string_view s = take(8);
       uint64_t bits = 0;
-      for (char c : s) bits = (bits << 8) | static_cast<unsigned char>(c);
+      for (char c : op.arg) bits = (bits << 8) | static_cast<unsigned char>(c);
       PickleRef f = make(Kind::kFloat);
       std::memcpy(&f->number, &bits, 8);
       push(f);
       break;
     }
     case 'F': {  // FLOAT: repr() text
-      const std::string line(take_line());
+      const std::string line(op.arg);
       char* end = nullptr;
       PickleRef f = make(Kind::kFloat);
       f->number = std::strtod(line.c_str(), &end);
@@ -472,31 +468,19 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'V':
-      push(make_text(Kind::kString, raw_unicode_to_utf8(take_line())));
+      push(make_text(Kind::kString, raw_unicode_to_utf8(op.arg)));
       break;
-    case 'X':
-      push(make_text(Kind::kString, std::string(take(take_le(4)))));
-      break;
+    case 'X':  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8, BINSTRING, SHORT_BINSTRING
     case 0x8c:
-      push(make_text(Kind::kString, std::string(take(take_le(1)))));
-      break;
     case 0x8d:
-      push(make_text(Kind::kString, std::string(take(take_le(8)))));
-      break;
     case 'T':
-      push(make_text(Kind::kString, std::string(take(take_le(4)))));
-      break;  // BINSTRING
     case 'U':
-      push(make_text(Kind::kString, std::string(take(take_le(1)))));
+      push(make_text(Kind::kString, std::string(op.arg)));
       break;
-    case 'B':
-      push(make_text(Kind::kBytes, std::string(take(take_le(4)))));
-      break;
+    case 'B':  // BINBYTES, SHORT_BINBYTES, BINBYTES8
     case 'C':
-      push(make_text(Kind::kBytes, std::string(take(take_le(1)))));
-      break;
     case 0x8e:
-      push(make_text(Kind::kBytes, std::string(take(take_le(8)))));
+      push(make_text(Kind::kBytes, std::string(op.arg)));
       break;
     case ')':
       push(make(Kind::kTuple));
@@ -507,7 +491,7 @@ void Machine::step(unsigned char op) {
     case 0x85:
     case 0x86:
     case 0x87: {  // TUPLE1..3
-      std::vector<PickleRef> items(op - 0x84);
+      std::vector<PickleRef> items(op.code - 0x84);
       for (size_t i = items.size(); i-- > 0;) items[i] = pop();
       push(tuple(std::move(items)));
       break;
@@ -569,9 +553,9 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'c': {  // GLOBAL "module\nname\n"
-      std::string module(take_line());
-      std::string name(take_line());
-      push(make_text(Kind::kGlobal, module + "." + name));
+      const size_t split = op.arg.find('\n');
+      push(make_text(Kind::kGlobal,
+                     str_cat(op.arg.substr(0, split), ".", op.arg.substr(split + 1))));
       break;
     }
     case 0x93: {  // STACK_GLOBAL
@@ -612,29 +596,24 @@ void Machine::step(unsigned char op) {
       push(persistent_load(pop()));
       break;  // BINPERSID
     case 'q':
-      memo_put(take_le(1));
-      break;  // BINPUT
     case 'r':
-      memo_put(take_le(4));
-      break;  // LONG_BINPUT
+      memo_put(op.value);
+      break;  // BINPUT, LONG_BINPUT
     case 'p':
-      memo_put(static_cast<uint64_t>(parse_decimal(take_line())));
+      memo_put(static_cast<uint64_t>(parse_decimal(op.arg)));
       break;  // PUT
     case 0x94:
       memo_put(memo_.size());
       break;  // MEMOIZE
     case 'h':
-      memo_get(take_le(1));
-      break;  // BINGET
     case 'j':
-      memo_get(take_le(4));
-      break;  // LONG_BINGET
+      memo_get(op.value);
+      break;  // BINGET, LONG_BINGET
     case 'g':
-      memo_get(static_cast<uint64_t>(parse_decimal(take_line())));
+      memo_get(static_cast<uint64_t>(parse_decimal(op.arg)));
       break;  // GET
     default:
-      fail(str_printf("opcode 0x%02x ('%c') is not supported", op,
-                      op >= 0x20 && op < 0x7f ? static_cast<char>(op) : '?'));
+      unsupported(op.code);
   }
 }
 
