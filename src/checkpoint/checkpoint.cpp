@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
+#include <unordered_map>
 
 #include "imagenet/checkpoint/pickle_check.h"
 #include "imagenet/checkpoint/zip_check.h"
@@ -220,12 +221,31 @@ CheckpointData load_checkpoint(const std::string& path) {
     throw UsageError(str_cat(path, " is damaged: ", damage,
                              ". Resume from another checkpoint (the top-k files or an earlier "
                              "last.ckpt)."));
-  // LibTorch's unpickler allocates what a length field claims before reading: a file with
-  // sound CRCs can still claim gigabytes.
+  // LibTorch 1.13's unpickler allocates what a length field claims before reading, and trusts
+  // the stack, the memo and the sizes of tensors: a file with sound CRCs can still claim
+  // gigabytes or make it write to a wild address (pickle_check.h). Its zip reader (miniz) finds
+  // records by name ignoring ASCII case ("archive/DaTa.pkl" is its data.pkl, the checkpoint
+  // fuzzer's third find), so names are compared in lower case, and two that differ only in case
+  // would leave open which one it reads.
+  std::unordered_map<std::string, const ZipEntry*> by_name;  // lower-case name
   for (const ZipEntry& entry : entries) {
-    if (entry.name != "data.pkl" && !str_ends_with(entry.name, "/data.pkl")) continue;
-    const std::string problem =
-        check_pickle_claims(std::string_view(content).substr(entry.data_offset, entry.size));
+    const auto [it, added] = by_name.emplace(str_to_lower(entry.name), &entry);
+    if (!added)
+      throw UsageError(str_cat(path, " is not a checkpoint this program writes: its entries ",
+                               it->second->name, " and ", entry.name,
+                               " differ only in case (LibTorch does not tell them apart)."));
+  }
+  for (const ZipEntry& entry : entries) {
+    const std::string name = str_to_lower(entry.name);
+    if (name != "data.pkl" && !str_ends_with(name, "/data.pkl")) continue;
+    // A storage's bytes are the record data/<key> next to the pickle.
+    const std::string records = name.substr(0, name.size() - 8) + "data/";
+    const auto record_size = [&](const std::string& key) -> int64_t {
+      const auto it = by_name.find(records + str_to_lower(key));
+      return it == by_name.end() ? -1 : static_cast<int64_t>(it->second->size);
+    };
+    const std::string problem = check_libtorch_pickle(
+        std::string_view(content).substr(entry.data_offset, entry.size), record_size);
     if (!problem.empty())
       throw UsageError(str_cat(path, " is not a checkpoint this program writes: ", entry.name, ": ",
                                problem, "."));

@@ -1,11 +1,13 @@
 // Implements checkpoint/pickle_reader.h: a pickle machine (stack, marks, memo) over the opcodes
-// of Python's pickletools, building values instead of calling anything.
+// that pickle_ops.h decodes, building values instead of calling anything.
 #include "imagenet/checkpoint/pickle_reader.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 
+#include "imagenet/checkpoint/pickle_ops.h"
 #include "imagenet/util/error.h"
 #include "imagenet/util/strings.h"
 
@@ -32,18 +34,31 @@ PickleRef make_text(Kind kind, std::string text) {
 
 class Machine {
  public:
-  Machine(std::string_view bytes, const std::string& origin) : in_(bytes), origin_(origin) {}
+  Machine(std::string_view bytes, const std::string& origin, PickleRequests* requests)
+      : in_(bytes), origin_(origin), requests_(requests) {}
 
   PickleRef run() {
-    while (true) {
-      op_at_ = at_;
-      const unsigned char op = take_byte();
-      if (op == '.') {  // STOP
-        PickleRef result = pop();
-        return result;
+    PickleRef result;
+    try {
+      while (true) {
+        op_at_ = at_;
+        if (at_ >= in_.size()) fail("the pickle ends without STOP");
+        const PickleOp op = decode_pickle_op(in_, &at_);
+        check_argument(op);
+        if (op.code == '.') {  // STOP
+          result = pop();
+          break;
+        }
+        step(op);
       }
-      step(op);
+      // A list appended to itself (through the memo) would never be freed, and whoever walks
+      // the values would walk for ever: no file torch.save writes has one.
+      if (holds_itself()) fail("a container that holds itself");
+    } catch (const UsageError&) {
+      release_containers();
+      throw;
     }
+    return result;
   }
 
  private:
@@ -52,31 +67,30 @@ class Machine {
                              " (not a pickle as torch.save writes it, or damaged)"));
   }
 
-  // --- reading the byte stream ---------------------------------------------------------------
-  unsigned char take_byte() {
-    if (at_ >= in_.size()) fail("the pickle ends without STOP");
-    return static_cast<unsigned char>(in_[at_++]);
+  // --- arguments (pickle_ops.h decodes them) ------------------------------------------------
+  /// Fails on an argument the decoder found malformed, or an opcode it does not know.
+  void check_argument(const PickleOp& op) const {
+    switch (op.status) {
+      case PickleOpStatus::kOk:
+        return;
+      case PickleOpStatus::kUnknown:
+        unsupported(op.code);
+      case PickleOpStatus::kPastEnd:
+        // LONG1 and LONG4: the integer's width is what is wrong.
+        if ((op.code == 0x8a || op.code == 0x8b) && op.value > 8) take_long(op.arg, op.value);
+        fail(str_cat("a length of ", op.claimed, " runs past the end"));
+      case PickleOpStatus::kNoNewline:
+        fail("a text argument without its newline");
+      case PickleOpStatus::kNegativeLength:
+        if (op.code == 0x8b) take_long(op.arg, op.value);
+        fail(str_cat("a length of ", op.value, " runs past the end"));
+    }
   }
-  std::string_view take(uint64_t n) {
-    if (n > in_.size() - at_) fail(str_cat("a length of ", n, " runs past the end"));
-    std::string_view s = in_.substr(at_, n);
-    at_ += n;
-    return s;
+  [[noreturn]] void unsupported(unsigned char op) const {
+    fail(str_printf("opcode 0x%02x ('%c') is not supported", op,
+                    op >= 0x20 && op < 0x7f ? static_cast<char>(op) : '?'));
   }
-  uint64_t take_le(int n) {
-    std::string_view s = take(n);
-    uint64_t v = 0;
-    for (int i = 0; i < n; ++i) v |= uint64_t(static_cast<unsigned char>(s[i])) << (8 * i);
-    return v;
-  }
-  std::string_view take_line() {
-    const size_t end = in_.find('\n', at_);
-    if (end == std::string_view::npos) fail("a text argument without its newline");
-    std::string_view s = in_.substr(at_, end - at_);
-    at_ = end + 1;
-    return s;
-  }
-  int64_t parse_decimal(std::string_view s) {
+  int64_t parse_decimal(std::string_view s) const {
     if (!s.empty() && s.back() == 'L') s.remove_suffix(1);
     if (s.empty()) fail("an empty number");
     bool negative = s[0] == '-';
@@ -90,17 +104,24 @@ class Machine {
       fail("an integer beyond 64 bits");
     return negative ? static_cast<int64_t>(~v + 1) : static_cast<int64_t>(v);
   }
-  // A little-endian two's-complement integer of `n` bytes (LONG1, LONG4).
-  int64_t take_long(uint64_t n) {
+  // A little-endian two's-complement integer of the `n` bytes `bytes` holds (LONG1, LONG4).
+  int64_t take_long(std::string_view bytes, uint64_t n) const {
     if (n > 8) fail(str_cat("an integer of ", n, " bytes (more than 64 bits)"));
     if (n == 0) return 0;
-    uint64_t v = take_le(static_cast<int>(n));
+    uint64_t v = 0;
+    for (uint64_t i = 0; i < n; ++i) v |= uint64_t(static_cast<unsigned char>(bytes[i])) << (8 * i);
     if (n < 8 && (v >> (8 * n - 1)) & 1) v |= ~uint64_t(0) << (8 * n);  // sign-extend
     return static_cast<int64_t>(v);
   }
 
   // --- the stack -----------------------------------------------------------------------------
-  void push(PickleRef v) { stack_.push_back(std::move(v)); }
+  void push(PickleRef v) {
+    // Every value made passes here: containers are remembered (weakly) for holds_itself().
+    if (v->kind == Kind::kTuple || v->kind == Kind::kList || v->kind == Kind::kDict ||
+        v->kind == Kind::kObject)
+      containers_.push_back(v);
+    stack_.push_back(std::move(v));
+  }
   PickleRef pop() {
     if (stack_.size() <= floor()) fail("an opcode needs a value the stack does not have");
     PickleRef v = std::move(stack_.back());
@@ -197,6 +218,9 @@ class Machine {
     }
     // LibTorch's pickler (torch::pickle_save) tags typed containers with their type, and writes
     // lists of ints, floats, bools and tensors through builders: the value is the argument.
+    if (name == "torch.jit._pickle.restore_type_tag" && requests_ != nullptr && a.size() >= 2 &&
+        a[1]->kind == Kind::kString)
+      requests_->type_tags.push_back(a[1]->text);
     if ((name == "torch.jit._pickle.restore_type_tag" ||
          str_starts_with(name, "torch.jit._pickle.build_")) &&
         !a.empty())
@@ -288,8 +312,10 @@ class Machine {
 
   PickleRef persistent_load(const PickleRef& pid) {
     const auto& a = pid->items;
+    // The type is a global torch.<Type>Storage: LibTorch's unpickler takes its value for a dtype.
     if (pid->kind != Kind::kTuple || a.size() < 5 || a[0]->kind != Kind::kString ||
         a[0]->text != "storage" || a[1]->kind != Kind::kGlobal ||
+        !str_starts_with(a[1]->text, "torch.") || !str_ends_with(a[1]->text, "Storage") ||
         (a[2]->kind != Kind::kString && a[2]->kind != Kind::kInt) || a[3]->kind != Kind::kString ||
         a[4]->kind != Kind::kInt || a[4]->integer < 0)
       fail("a persistent id that is not torch.save's ('storage', type, key, location, numel)");
@@ -299,27 +325,83 @@ class Machine {
     s->storage.key = a[2]->kind == Kind::kString ? a[2]->text : std::to_string(a[2]->integer);
     s->storage.location = a[3]->text;
     s->storage.numel = a[4]->integer;
+    if (requests_ != nullptr) requests_->storages.push_back(s->storage);
     return s;
   }
 
-  void step(unsigned char op);
+  // --- containers that hold themselves ------------------------------------------------------
+  static void for_each_child(const PickleValue& v, const std::function<void(PickleValue*)>& f) {
+    for (const auto& i : v.items) f(i.get());
+    for (const auto& [k, value] : v.entries) {
+      f(k.get());
+      f(value.get());
+    }
+    if (v.state) f(v.state.get());
+  }
+  /// True when some container still alive reaches itself (depth-first, each node once).
+  bool holds_itself() const {
+    enum : char { kOnPath = 1, kDone = 2 };
+    std::unordered_map<const PickleValue*, char> color;
+    for (const auto& weak : containers_) {
+      const PickleRef start = weak.lock();
+      if (!start || color.count(start.get())) continue;
+      // (node, its children) on the current path
+      std::vector<std::pair<const PickleValue*, std::vector<PickleValue*>>> path;
+      auto enter = [&](const PickleValue* v) {
+        color[v] = kOnPath;
+        std::vector<PickleValue*> children;
+        for_each_child(*v, [&](PickleValue* c) { children.push_back(c); });
+        path.emplace_back(v, std::move(children));
+      };
+      enter(start.get());
+      while (!path.empty()) {
+        auto& children = path.back().second;
+        if (children.empty()) {
+          color[path.back().first] = kDone;
+          path.pop_back();
+          continue;
+        }
+        const PickleValue* c = children.back();
+        children.pop_back();
+        const auto seen = color.find(c);
+        if (seen == color.end()) {
+          enter(c);
+        } else if (seen->second == kOnPath) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  /// Empties every container made, so that none is kept alive by a cycle once the values go.
+  void release_containers() {
+    for (const auto& weak : containers_) {
+      if (const PickleRef v = weak.lock()) {
+        v->items.clear();
+        v->entries.clear();
+        v->state.reset();
+      }
+    }
+  }
+
+  void step(const PickleOp& op);
 
   std::string_view in_;
   const std::string& origin_;
+  PickleRequests* requests_;
   size_t at_ = 0;
   size_t op_at_ = 0;
   std::vector<PickleRef> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, PickleRef> memo_;
+  std::vector<std::weak_ptr<PickleValue>> containers_;  ///< every container pushed
 };
 
-void Machine::step(unsigned char op) {
-  switch (op) {
+void Machine::step(const PickleOp& op) {
+  switch (op.code) {
     case 0x80:
-      take_byte();
       break;  // PROTO
     case 0x95:
-      take(8);
       break;  // FRAME: a length hint only
     case '(':
       marks_.push_back(stack_.size());
@@ -339,27 +421,23 @@ void Machine::step(unsigned char op) {
     case 0x88:
     case 0x89: {  // NEWTRUE, NEWFALSE
       PickleRef b = make(Kind::kBool);
-      b->boolean = op == 0x88;
+      b->boolean = op.code == 0x88;
       push(b);
       break;
     }
     case 'J':
-      push(make_int(static_cast<int32_t>(take_le(4))));
+      push(make_int(static_cast<int32_t>(op.value)));
       break;  // BININT
     case 'K':
-      push(make_int(static_cast<int64_t>(take_le(1))));
-      break;  // BININT1
     case 'M':
-      push(make_int(static_cast<int64_t>(take_le(2))));
-      break;  // BININT2
+      push(make_int(static_cast<int64_t>(op.value)));
+      break;  // BININT1, BININT2
     case 0x8a:
-      push(make_int(take_long(take_le(1))));
-      break;  // LONG1
     case 0x8b:
-      push(make_int(take_long(take_le(4))));
-      break;     // LONG4
+      push(make_int(take_long(op.arg, op.value)));
+      break;     // LONG1, LONG4
     case 'I': {  // INT: "01"/"00" are True/False in protocol 0
-      std::string_view line = take_line();
+      std::string_view line = op.arg;
       if (line == "01" || line == "00") {
         PickleRef b = make(Kind::kBool);
         b->boolean = line == "01";
@@ -370,19 +448,18 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'L':
-      push(make_int(parse_decimal(take_line())));
+      push(make_int(parse_decimal(op.arg)));
       break;     // LONG
     case 'G': {  // BINFLOAT: big-endian
-      std::string_view s = take(8);
       uint64_t bits = 0;
-      for (char c : s) bits = (bits << 8) | static_cast<unsigned char>(c);
+      for (char c : op.arg) bits = (bits << 8) | static_cast<unsigned char>(c);
       PickleRef f = make(Kind::kFloat);
       std::memcpy(&f->number, &bits, 8);
       push(f);
       break;
     }
     case 'F': {  // FLOAT: repr() text
-      const std::string line(take_line());
+      const std::string line(op.arg);
       char* end = nullptr;
       PickleRef f = make(Kind::kFloat);
       f->number = std::strtod(line.c_str(), &end);
@@ -391,31 +468,19 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'V':
-      push(make_text(Kind::kString, raw_unicode_to_utf8(take_line())));
+      push(make_text(Kind::kString, raw_unicode_to_utf8(op.arg)));
       break;
-    case 'X':
-      push(make_text(Kind::kString, std::string(take(take_le(4)))));
-      break;
+    case 'X':  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8, BINSTRING, SHORT_BINSTRING
     case 0x8c:
-      push(make_text(Kind::kString, std::string(take(take_le(1)))));
-      break;
     case 0x8d:
-      push(make_text(Kind::kString, std::string(take(take_le(8)))));
-      break;
     case 'T':
-      push(make_text(Kind::kString, std::string(take(take_le(4)))));
-      break;  // BINSTRING
     case 'U':
-      push(make_text(Kind::kString, std::string(take(take_le(1)))));
+      push(make_text(Kind::kString, std::string(op.arg)));
       break;
-    case 'B':
-      push(make_text(Kind::kBytes, std::string(take(take_le(4)))));
-      break;
+    case 'B':  // BINBYTES, SHORT_BINBYTES, BINBYTES8
     case 'C':
-      push(make_text(Kind::kBytes, std::string(take(take_le(1)))));
-      break;
     case 0x8e:
-      push(make_text(Kind::kBytes, std::string(take(take_le(8)))));
+      push(make_text(Kind::kBytes, std::string(op.arg)));
       break;
     case ')':
       push(make(Kind::kTuple));
@@ -426,7 +491,7 @@ void Machine::step(unsigned char op) {
     case 0x85:
     case 0x86:
     case 0x87: {  // TUPLE1..3
-      std::vector<PickleRef> items(op - 0x84);
+      std::vector<PickleRef> items(op.code - 0x84);
       for (size_t i = items.size(); i-- > 0;) items[i] = pop();
       push(tuple(std::move(items)));
       break;
@@ -488,9 +553,9 @@ void Machine::step(unsigned char op) {
       break;
     }
     case 'c': {  // GLOBAL "module\nname\n"
-      std::string module(take_line());
-      std::string name(take_line());
-      push(make_text(Kind::kGlobal, module + "." + name));
+      const size_t split = op.arg.find('\n');
+      push(make_text(Kind::kGlobal,
+                     str_cat(op.arg.substr(0, split), ".", op.arg.substr(split + 1))));
       break;
     }
     case 0x93: {  // STACK_GLOBAL
@@ -531,29 +596,24 @@ void Machine::step(unsigned char op) {
       push(persistent_load(pop()));
       break;  // BINPERSID
     case 'q':
-      memo_put(take_le(1));
-      break;  // BINPUT
     case 'r':
-      memo_put(take_le(4));
-      break;  // LONG_BINPUT
+      memo_put(op.value);
+      break;  // BINPUT, LONG_BINPUT
     case 'p':
-      memo_put(static_cast<uint64_t>(parse_decimal(take_line())));
+      memo_put(static_cast<uint64_t>(parse_decimal(op.arg)));
       break;  // PUT
     case 0x94:
       memo_put(memo_.size());
       break;  // MEMOIZE
     case 'h':
-      memo_get(take_le(1));
-      break;  // BINGET
     case 'j':
-      memo_get(take_le(4));
-      break;  // LONG_BINGET
+      memo_get(op.value);
+      break;  // BINGET, LONG_BINGET
     case 'g':
-      memo_get(static_cast<uint64_t>(parse_decimal(take_line())));
+      memo_get(static_cast<uint64_t>(parse_decimal(op.arg)));
       break;  // GET
     default:
-      fail(str_printf("opcode 0x%02x ('%c') is not supported", op,
-                      op >= 0x20 && op < 0x7f ? static_cast<char>(op) : '?'));
+      unsupported(op.code);
   }
 }
 
@@ -620,8 +680,8 @@ std::string PickleValue::describe() const {
   return "?";
 }
 
-PickleRef read_pickle(std::string_view bytes, const std::string& origin) {
-  return Machine(bytes, origin).run();
+PickleRef read_pickle(std::string_view bytes, const std::string& origin, PickleRequests* requests) {
+  return Machine(bytes, origin, requests).run();
 }
 
 bool is_legacy_torch_save(std::string_view bytes) {

@@ -1,6 +1,7 @@
 # Bad input stops with exit code 2 and a message that names the file, key or line, and writes
 # nothing; an existing run is never overwritten.
 source "$(dirname "$0")/lib.sh"
+REGRESSIONS=$(cd "$(dirname "$0")/../fuzz/regressions" && pwd)
 cd "$WORK"
 make_dataset data
 
@@ -59,6 +60,29 @@ expect_in_file out.txt "checkpoint not found"
 echo garbage > bad.ckpt
 run_expect 2 out.txt -- "$BIN" --resume bad.ckpt
 expect_in_file out.txt "bad.ckpt is not an imagenet_train checkpoint (not a zip archive)"
+# Sound CRCs (written by PyTorch's own zip writer) around the pickle that made LibTorch 1.13's
+# unpickler write to a wild address (the checkpoint fuzzer's find): refused before it reads it.
+/usr/bin/python3 - "$REGRESSIONS/checkpoint/tuple2_stack_underflow_wild_write.records" hostile.ckpt <<'PY' || fail "could not write hostile.ckpt"
+import sys, torch
+records = open(sys.argv[1], "rb").read()  # name length, name, 4-byte size, data
+n = records[0]
+data = records[5 + n:5 + n + int.from_bytes(records[1 + n:5 + n], "little")]
+writer = torch._C.PyTorchFileWriter(sys.argv[2])
+writer.write_record(records[1:1 + n].decode(), data, len(data))
+writer.write_end_of_file()
+PY
+run_expect 2 out.txt -- "$BIN" --resume hostile.ckpt
+expect_in_file out.txt "hostile.ckpt is not a checkpoint this program writes: hostile/data.pkl: an opcode needs a value the stack does not have at byte 72"
+# LibTorch's zip reader finds data.pkl ignoring case: a DaTa.pkl claiming 4 GB is checked too.
+/usr/bin/python3 - hostile2.ckpt <<'PY' || fail "could not write hostile2.ckpt"
+import sys, torch
+pickle = b"\x80\x02X\xfd\xff\xff\xffshort."
+writer = torch._C.PyTorchFileWriter(sys.argv[1])
+writer.write_record("DaTa.pkl", pickle, len(pickle))
+writer.write_end_of_file()
+PY
+run_expect 2 out.txt -- "$BIN" --resume hostile2.ckpt
+expect_in_file out.txt "hostile2.ckpt is not a checkpoint this program writes: hostile2/DaTa.pkl: opcode 'X' at byte 2 claims 4294967293 bytes, 6 remain."
 run_expect 2 out.txt -- "$BIN" --resume run1/checkpoints/last.ckpt --set model=resnet34
 expect_in_file out.txt "holds a resnet18 model; the config asks for resnet34"
 mkdir -p other/train other/val && for c in x y z w; do

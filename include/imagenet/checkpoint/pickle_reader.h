@@ -75,9 +75,18 @@ struct PickleValue {
   std::string describe() const;
 };
 
+/// What a pickle asks of an unpickler besides its value, those parts the value does not hold
+/// included, in the order read.
+struct PickleRequests {
+  std::vector<PickleStorage> storages;  ///< every persistent id's storage
+  std::vector<std::string> type_tags;   ///< every torch.jit._pickle.restore_type_tag's type
+};
+
 /// Parses a pickle (protocols 0-5 as far as torch.save and Lightning use them). Throws
-/// UsageError "<origin>: <what is wrong> at byte N" for malformed or unsupported input.
-PickleRef read_pickle(std::string_view bytes, const std::string& origin);
+/// UsageError "<origin>: <what is wrong> at byte N" for malformed or unsupported input. With
+/// `requests`, also lists what the pickle asks for (pickle_check.h checks those).
+PickleRef read_pickle(std::string_view bytes, const std::string& origin,
+                      PickleRequests* requests = nullptr);
 
 /// True when `bytes` start like torch.save's pre-1.6 format (a pickled magic number), which
 /// read_pickle does not take apart.
