@@ -78,10 +78,7 @@ std::vector<InputBytes> read_inputs(const std::vector<std::string>& paths, S3Cli
     S3Request request;
     request.bucket = uri.bucket;
     request.key = uri.prefix;
-    auto promise = std::make_shared<std::promise<S3Response>>();
-    responses[i] = promise->get_future();
-    client->submit(std::move(request),
-                   [promise](S3Response&& response) { promise->set_value(std::move(response)); });
+    responses[i] = client->start(std::move(request));
   }
   for (size_t i = 0; i < paths.size(); ++i) {
     try {

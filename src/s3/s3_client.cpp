@@ -300,12 +300,16 @@ void S3Client::submit(S3Request request, Callback done) {
   impl_->wake();
 }
 
-S3Response S3Client::perform(S3Request request) {
+std::future<S3Response> S3Client::start(S3Request request) {
   auto promise = std::make_shared<std::promise<S3Response>>();
   std::future<S3Response> future = promise->get_future();
   submit(std::move(request),
          [promise](S3Response&& response) { promise->set_value(std::move(response)); });
-  return future.get();
+  return future;
+}
+
+S3Response S3Client::perform(S3Request request) {
+  return start(std::move(request)).get();
 }
 
 std::string S3Client::get_object(const std::string& bucket, const std::string& key) {

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,7 +105,9 @@ class S3Client {
 
   /// Starts `request` (thread-safe). Retries happen inside; `done` gets the final outcome.
   void submit(S3Request request, Callback done);
-  /// submit() and wait.
+  /// submit() with the outcome as a future: requests started together are in flight together.
+  std::future<S3Response> start(S3Request request);
+  /// start() and wait.
   S3Response perform(S3Request request);
 
   // Conveniences that throw (throw_s3_failure) when the request fails.
