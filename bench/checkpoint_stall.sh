@@ -26,8 +26,11 @@ run() {  # run NAME EVERY -> prints "img/s cpu_seconds"
 echo "model $MODEL, img $IMG, batch $BATCH, $STEPS steps, checkpoint every $EVERY steps; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "round  off_img/s  on_img/s  on/off  writes  copy_ms(median)  skipped  off_cpu_s  on_cpu_s  cpu_s/write"
 for r in $(seq 1 "$ROUNDS"); do
-  read -r off off_cpu < <(run off$r 0)
-  read -r on on_cpu < <(run on$r "$EVERY")
+  # Assigned first so that a failed run stops the script (set -e does not see into "read < <()").
+  out=$(run off$r 0)
+  read -r off off_cpu <<<"$out"
+  out=$(run on$r "$EVERY")
+  read -r on on_cpu <<<"$out"
   copies=$(grep -oE 'state copied in [0-9.]+ ms' "$work/on$r.txt" | grep -oE '[0-9.]+' | sort -n)
   n=$(echo "$copies" | grep -c . || true)
   median=$(echo "$copies" | awk '{a[NR]=$1} END {print (NR ? a[int((NR+1)/2)] : "n/a")}')
